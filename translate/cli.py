@@ -1,0 +1,188 @@
+"""The `translate` command: the only module that talks to the terminal. Errors become one line and exit 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import UserError
+
+app = typer.Typer(
+    name="translate",
+    help="Offline translation of articles into glossary-checked translations and bilingual PDF pamphlets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="Argos Translate packages installed on this machine.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+DEFAULT_SOURCE = Path("source")
+DEFAULT_OUT = Path("build")
+DEFAULT_GLOSSARIES = Path("glossaries")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    for line in message.splitlines() or [message]:
+        typer.echo(f"translate: error: {line}", err=True)
+    raise typer.Exit(code)
+
+
+def _glossary_paths(given: Optional[List[Path]]) -> list[Path]:
+    if given:
+        return list(given)
+    if DEFAULT_GLOSSARIES.is_dir():
+        return sorted(DEFAULT_GLOSSARIES.glob("*.yaml")) + sorted(DEFAULT_GLOSSARIES.glob("*.yml"))
+    return []
+
+
+def _load_entries(paths: list[Path]):
+    from .glossary import load_glossary, merge
+
+    return merge(load_glossary(p) for p in paths)
+
+
+ENGINE_HELP = "auto (Argos when a package is installed, else Apertium), argos or apertium."
+
+
+@app.command()
+def run(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Markdown articles or folders of them [default: source/]."),
+    to: str = typer.Option(..., "--to", "-t", help="Target language codes, comma-separated: es,ru,fr."),
+    from_: Optional[str] = typer.Option(None, "--from", "-f", help="Source language [default: the article's lang, else en]."),
+    engine: str = typer.Option("auto", "--engine", "-e", help=ENGINE_HELP),
+    glossary: Optional[List[Path]] = typer.Option(None, "--glossary", "-g", help="Glossary YAML (repeatable) [default: glossaries/*.yaml]."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder."),
+    strict_terms: bool = typer.Option(False, "--strict-terms", help="Exit 1 when a glossary term was not realized."),
+    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Write the bilingual PDF."),
+) -> None:
+    """Translate articles and write build/<slug>/<slug>.<lang>.md and the bilingual PDF."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from . import pipeline as jobs
+
+    console = Console(stderr=True)
+    try:
+        plan = jobs.plan_job(paths or [DEFAULT_SOURCE], to, from_, engine, _glossary_paths(glossary), out)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=True, disable=not console.is_terminal,
+        ) as progress:
+            task = progress.add_task("translating", total=plan.segment_count)
+            results = jobs.translate_all(plan, lambda n: progress.advance(task, n))
+            progress.update(task, description="writing")
+            written = jobs.write_all(plan, results, pdf=pdf)
+    except UserError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo("translate: interrupted; outputs already written are complete, nothing else was written", err=True)
+        raise typer.Exit(130)
+
+    table = Table(title="translate run", show_lines=False)
+    for col in ("article", "lang", "engine", "terms", "outputs"):
+        table.add_column(col)
+    missing = 0
+    for item in written:
+        r = item.translation.report
+        missing += r.total - r.realized
+        terms = f"{r.realized}/{r.total}" + ("" if r.realized == r.total else " [red]missing[/red]")
+        table.add_row(item.translation.source.slug, item.translation.target_lang, item.translation.engine, terms,
+                      "\n".join(str(p) for p in item.paths))
+    Console().print(table)
+    for item in written:
+        for check in item.translation.report.missing:
+            typer.echo(f"{item.translation.source.slug} [{item.translation.target_lang}] {check.segment_id}: "
+                       f"'{check.source}' not rendered as '{check.expected}'", err=True)
+    if strict_terms and missing:
+        typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def text(
+    text: str = typer.Argument(..., help="Text to translate; '-' reads standard input."),
+    to: str = typer.Option(..., "--to", "-t", help="Target language code."),
+    from_: str = typer.Option("en", "--from", "-f", help="Source language code."),
+    engine: str = typer.Option("auto", "--engine", "-e", help=ENGINE_HELP),
+    glossary: Optional[List[Path]] = typer.Option(None, "--glossary", "-g", help="Glossary YAML (repeatable)."),
+) -> None:
+    """Translate a piece of text and print it (Markdown inline formatting is kept)."""
+    from . import languages
+    from .engines import get_engine, resolve
+    from .pipeline import translate_text
+
+    try:
+        if text == "-":
+            try:
+                text = sys.stdin.buffer.read().decode("utf-8")
+            except UnicodeDecodeError:
+                raise UserError("standard input is not UTF-8 text") from None
+        src = languages.get(from_, what="source language").code
+        tgt = languages.get(to, what="target language").code
+        chosen = resolve(get_engine(engine), src, tgt)
+        entries = _load_entries(_glossary_paths(glossary))
+        typer.echo(translate_text(text, src, tgt, chosen, entries))
+    except UserError as exc:
+        _fail(str(exc))
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Installed Argos packages, and the Apertium pairs this machine has."""
+    from .engines.apertium import ApertiumEngine
+    from . import models
+
+    installed = models.installed()
+    typer.echo(f"Argos packages in {models.packages_dir()}:")
+    for m in installed:
+        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}")
+    if not installed:
+        typer.echo("  (none: 'translate models install FILE.argosmodel', or 'translate models install en es' online)")
+    pairs = sorted(ApertiumEngine().pairs())
+    typer.echo("Apertium pairs: " + (", ".join(f"{a}->{b}" for a, b in pairs) or "(none: apt-get install apertium-eng-spa)"))
+
+
+@models_app.command("install")
+def models_install(
+    what: List[str] = typer.Argument(..., help="FILE.argosmodel, or two language codes: en es"),
+) -> None:
+    """Install an Argos package from a file, or from the Argos package index (needs the network)."""
+    from . import languages, models
+
+    try:
+        if len(what) == 1:
+            model = models.install_file(Path(what[0]))
+        elif len(what) == 2:
+            src = languages.get(what[0], what="source language").code
+            tgt = languages.get(what[1], what="target language").code
+            model = models.install_pair(src, tgt)
+        else:
+            raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
+    except UserError as exc:
+        _fail(str(exc))
+    typer.echo(f"installed {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+
+
+@models_app.command("remove")
+def models_remove(
+    src: str = typer.Argument(..., help="Source language code."),
+    tgt: str = typer.Argument(..., help="Target language code."),
+) -> None:
+    """Remove the installed Argos package(s) for a pair."""
+    from . import languages, models
+
+    try:
+        gone = models.remove(languages.get(src).code, languages.get(tgt).code)
+    except UserError as exc:
+        _fail(str(exc))
+    for m in gone:
+        typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name})")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,149 @@
+"""Argos Translate packages run directly with CTranslate2: all segments of a batch in one translate_batch call.
+
+argostranslate's own translate() splits paragraphs, runs a sentence splitter that downloads a model, and calls
+CTranslate2 once per paragraph. We split sentences ourselves and use only its package metadata and tokenizer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import Sequence
+
+from ..document import MARKER_RE
+from ..errors import EngineError
+
+PIVOT = "en"
+# Placeholder form the NMT models see; recovered tolerantly (spaces the tokenizer may insert, lost brackets).
+_PLACEHOLDER_OUT = re.compile(r"⟦\s*(\d+)\s*⟧")
+BEAM_SIZE = 4
+MAX_BATCH_TOKENS = 4096
+
+_lock = threading.Lock()
+_translators: dict[str, object] = {}
+_packages_cache: list | None = None
+
+
+def forget_packages() -> None:
+    """Drop cached package lists and loaded models (after install or remove)."""
+    global _packages_cache
+    with _lock:
+        _packages_cache = None
+        _translators.clear()
+
+
+def _packages() -> list:
+    global _packages_cache
+    with _lock:
+        if _packages_cache is None:
+            import argostranslate.package as package
+
+            try:
+                found = package.get_installed_packages()
+            except (OSError, ValueError) as exc:
+                raise EngineError(f"cannot read the installed Argos packages: {exc}") from None
+            _packages_cache = [p for p in found if p.type == "translate" and p.from_code and p.to_code]
+        return _packages_cache
+
+
+def _direct(src: str, tgt: str):
+    for pkg in _packages():
+        if (pkg.from_code, pkg.to_code) == (src, tgt):
+            return pkg
+    return None
+
+
+def route(src: str, tgt: str) -> list | None:
+    """Packages to chain for src->tgt: one direct package, or two through English."""
+    direct = _direct(src, tgt)
+    if direct is not None:
+        return [direct]
+    if PIVOT not in (src, tgt):
+        first, second = _direct(src, PIVOT), _direct(PIVOT, tgt)
+        if first is not None and second is not None:
+            return [first, second]
+    return None
+
+
+def _translator(pkg):
+    key = str(pkg.package_path)
+    with _lock:
+        translator = _translators.get(key)
+        if translator is None:
+            import ctranslate2
+
+            try:
+                translator = ctranslate2.Translator(
+                    str(pkg.package_path / "model"), device="cpu", inter_threads=1, intra_threads=os.cpu_count() or 1
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise EngineError(f"cannot load Argos model {pkg.package_path}: {exc}") from None
+            _translators[key] = translator
+        return translator
+
+
+def _encode(text: str) -> str:
+    return MARKER_RE.sub(lambda m: f" ⟦{m.group(1)}⟧ ", text).strip()
+
+
+def _decode(text: str) -> str:
+    text = _PLACEHOLDER_OUT.sub(lambda m: f"\ue000{m.group(1)}\ue001", text)
+    # The tokenizer puts spaces around placeholders; take them away where the source had none.
+    text = re.sub(r"\s+([.,;:!?)\]»”’])", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def translate_with_package(pkg, texts: Sequence[str], num_hypotheses: int = 1) -> list[list[str]]:
+    """Hypotheses for each text, best first, from one batched CTranslate2 call."""
+    tokenized = [pkg.tokenizer.encode(t) for t in texts]
+    prefix = [[pkg.target_prefix]] * len(tokenized) if pkg.target_prefix else None
+    results = _translator(pkg).translate_batch(
+        tokenized,
+        target_prefix=prefix,
+        replace_unknowns=True,
+        max_batch_size=MAX_BATCH_TOKENS,
+        batch_type="tokens",
+        beam_size=max(BEAM_SIZE, num_hypotheses),
+        num_hypotheses=num_hypotheses,
+        length_penalty=0.2,
+    )
+    out = []
+    for result in results:
+        hyps = []
+        for tokens in result.hypotheses:
+            value = pkg.tokenizer.decode(tokens)
+            if pkg.target_prefix and value.startswith(pkg.target_prefix):
+                value = value[len(pkg.target_prefix) :]
+            hyps.append(value.strip())
+        out.append(hyps)
+    return out
+
+
+class ArgosEngine:
+    name = "argos"
+
+    def pairs(self) -> set[tuple[str, str]]:
+        direct = {(p.from_code, p.to_code) for p in _packages()}
+        into = {a for a, b in direct if b == PIVOT}
+        out_of = {b for a, b in direct if a == PIVOT}
+        return direct | {(a, b) for a in into for b in out_of if a != b}
+
+    def supports(self, src: str, tgt: str) -> bool:
+        return route(src, tgt) is not None
+
+    def identity(self, src: str, tgt: str) -> str:
+        packages = route(src, tgt) or []
+        names = [f"{p.package_path.name} {p.package_version}".strip() for p in packages]
+        return "argos " + (" + ".join(names) if names else f"(no {src}-{tgt} package)")
+
+    def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        packages = route(src, tgt)
+        if packages is None:
+            raise EngineError(f"no Argos package for {src}->{tgt} is installed")
+        current = [_encode(t) for t in texts]
+        for pkg in packages:
+            if not current:
+                break
+            current = [hyps[0] for hyps in translate_with_package(pkg, current)]
+        return [_decode(t) for t in current]

@@ -1,0 +1,294 @@
+"""The glossary: the paper's editorial line as YAML, loaded into frozen entries, and found in source text.
+
+A glossary file is a mapping with `name`, `languages` and `entries`; each entry is one concept:
+
+    - id: working-class
+      terms: {en: working class, es: clase obrera, ru: рабочий класс}
+      forms: {en: [working classes], ru: [рабочего класса, рабочему классу]}
+      forbidden: {es: [clase trabajadora]}
+      case: insensitive        # or: sensitive (acronyms such as WHO)
+      kind: term               # or: keep (never translated: names of papers, slogans)
+      note: why the paper chose this
+
+`terms` holds the preferred term per language; `forms` other accepted forms (plurals and spellings when the language
+is the source, inflections when it is the target); `forbidden` renderings the check flags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from . import languages
+from .errors import UserError
+
+KINDS = ("term", "keep")
+CASES = ("insensitive", "sensitive")
+_ENTRY_KEYS = {"id", "terms", "forms", "forbidden", "case", "kind", "note"}
+_TOP_KEYS = {"name", "description", "languages", "entries"}
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    id: str
+    terms: dict[str, str]
+    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    forbidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    case_sensitive: bool = False
+    kind: str = "term"
+    note: str = ""
+    origin: str = ""  # "file:line", for messages
+
+    def __hash__(self) -> int:  # entries are compared by value, hashed by id and origin
+        return hash((self.id, self.origin))
+
+    def source_forms(self, lang: str) -> tuple[str, ...]:
+        """Every way the concept is written in `lang` when that language is the source."""
+        preferred = self.preferred(lang)
+        if preferred is None:
+            return ()
+        return _unique((preferred, *self.forms.get(lang, ())))
+
+    def preferred(self, lang: str) -> str | None:
+        """The term to write in `lang`; a keep entry is written as in any language it names."""
+        if lang in self.terms:
+            return self.terms[lang]
+        if self.kind == "keep" and self.terms:
+            return next(iter(self.terms.values()))
+        return None
+
+    def accepted(self, lang: str) -> tuple[str, ...]:
+        """Forms that count as the term realized in a `lang` translation."""
+        preferred = self.preferred(lang)
+        if preferred is None:
+            return ()
+        return _unique((preferred, *self.forms.get(lang, ())))
+
+
+@dataclass(frozen=True)
+class Glossary:
+    name: str
+    path: Path | None
+    languages: tuple[str, ...]
+    entries: tuple[GlossaryEntry, ...]
+
+    def covers(self, src: str, tgt: str) -> list[GlossaryEntry]:
+        return [e for e in self.entries if e.source_forms(src) and e.preferred(tgt) is not None]
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One occurrence of a glossary entry in a source text: text[start:end] is what the source says."""
+
+    entry: GlossaryEntry
+    start: int
+    end: int
+    text: str
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+def term_pattern(term: str, case_sensitive: bool) -> re.Pattern[str]:
+    """A whole-word pattern for `term`, any run of spaces matching any run of spaces."""
+    words = [re.escape(w) for w in term.split()]
+    body = r"\s+".join(words)
+    return re.compile(rf"(?<!\w){body}(?!\w)", 0 if case_sensitive else re.IGNORECASE)
+
+
+class TermMatcher:
+    """Finds glossary entries in text of one source language: whole words, longest match wins overlaps."""
+
+    def __init__(self, entries: Iterable[GlossaryEntry], src: str, tgt: str | None = None):
+        self.src = src
+        self._patterns: list[tuple[re.Pattern[str], GlossaryEntry]] = []
+        for entry in entries:
+            if tgt is not None and entry.preferred(tgt) is None:
+                continue
+            for form in entry.source_forms(src):
+                self._patterns.append((term_pattern(form, entry.case_sensitive), entry))
+
+    def __bool__(self) -> bool:
+        return bool(self._patterns)
+
+    def find(self, text: str) -> list[TermHit]:
+        candidates = [
+            TermHit(entry, m.start(), m.end(), m.group(0))
+            for pattern, entry in self._patterns
+            for m in pattern.finditer(text)
+        ]
+        # Longest first, then leftmost; a candidate overlapping a chosen one loses.
+        candidates.sort(key=lambda h: (-(h.end - h.start), h.start))
+        chosen: list[TermHit] = []
+        for hit in candidates:
+            if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
+                chosen.append(hit)
+        return sorted(chosen, key=lambda h: h.start)
+
+
+def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
+    """How many non-overlapping whole-word occurrences of any of `forms` `text` has (longest form first)."""
+    spans: list[tuple[int, int]] = []
+    for form in sorted(forms, key=len, reverse=True):
+        for m in term_pattern(form, case_sensitive).finditer(text):
+            if all(m.end() <= s or m.start() >= e for s, e in spans):
+                spans.append((m.start(), m.end()))
+    return len(spans)
+
+
+# --- loading -------------------------------------------------------------------------------------------------
+
+
+class _Lines:
+    """Line numbers of the YAML nodes, so every message can name file and line."""
+
+    def __init__(self, path: str, root: yaml.Node | None):
+        self.path = path
+        self.root = root
+
+    def at(self, node: yaml.Node | None) -> str:
+        line = node.start_mark.line + 1 if node is not None else 1
+        return f"{self.path}:{line}"
+
+    @staticmethod
+    def child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+            for k, v in node.value:
+                if getattr(k, "value", None) == key:
+                    return v
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            return node.value[key]
+        return None
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file into data and its node tree; malformed YAML or bytes become a UserError with file:line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a folder, expected a YAML file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    try:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise UserError(f"{path}:{line}: malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: malformed YAML: {exc}") from None
+
+
+def _lang_map(value: Any, *, where: str, key: str, listy: bool, errors: list[str]) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append(f"{where}: '{key}' must be a mapping of language code to {'terms' if listy else 'term'}")
+        return {}
+    out: dict = {}
+    for lang, terms in value.items():
+        if str(lang) not in languages.LANGUAGES:
+            errors.append(f"{where}: '{key}' names unknown language code {lang!r}")
+            continue
+        if listy:
+            items = [terms] if isinstance(terms, str) else terms
+            if not isinstance(items, list) or not all(isinstance(t, str) and t.strip() for t in items):
+                errors.append(f"{where}: '{key}.{lang}' must be a term or a list of terms")
+                continue
+            out[str(lang)] = tuple(" ".join(t.split()) for t in items)
+        else:
+            if not isinstance(terms, str) or not terms.strip():
+                errors.append(f"{where}: '{key}.{lang}' must be a non-empty term")
+                continue
+            out[str(lang)] = " ".join(terms.split())
+    return out
+
+
+def load_glossary(path: Path) -> Glossary:
+    """Read and validate one glossary file, reporting every mistake at once."""
+    data, root = read_yaml(path)
+    lines = _Lines(str(path), root)
+    errors: list[str] = []
+    if not isinstance(data, dict):
+        raise UserError(f"{lines.at(root)}: a glossary must be a mapping with 'name', 'languages' and 'entries'")
+    for key in data:
+        if key not in _TOP_KEYS:
+            errors.append(f"{lines.at(lines.child(root, str(key)))}: unknown key {key!r} (expected one of {', '.join(sorted(_TOP_KEYS))})")
+    name = str(data.get("name") or path.stem)
+    langs = data.get("languages") or []
+    if not isinstance(langs, list) or not all(isinstance(x, str) for x in langs):
+        errors.append(f"{lines.at(lines.child(root, 'languages'))}: 'languages' must be a list of language codes")
+        langs = []
+    for code in langs:
+        if code not in languages.LANGUAGES:
+            errors.append(f"{lines.at(lines.child(root, 'languages'))}: unknown language code {code!r}")
+    raw_entries = data.get("entries")
+    entries_node = lines.child(root, "entries")
+    if raw_entries is None:
+        raw_entries = []
+    if not isinstance(raw_entries, list):
+        errors.append(f"{lines.at(entries_node)}: 'entries' must be a list")
+        raw_entries = []
+    entries: list[GlossaryEntry] = []
+    for index, raw in enumerate(raw_entries):
+        node = lines.child(entries_node, index)
+        where = lines.at(node)
+        if not isinstance(raw, dict):
+            errors.append(f"{where}: entry {index + 1} must be a mapping with 'id' and 'terms'")
+            continue
+        entry_id = raw.get("id")
+        if not isinstance(entry_id, str) or not _ID_RE.match(entry_id):
+            errors.append(f"{where}: entry {index + 1}: 'id' must be lower-case letters, digits, '-', '.' or '_'")
+            entry_id = f"#{index + 1}"
+        where = f"{where}: entry {entry_id!r}"
+        for key in raw:
+            if key not in _ENTRY_KEYS:
+                errors.append(f"{where}: unknown key {key!r} (expected one of {', '.join(sorted(_ENTRY_KEYS))})")
+        terms = _lang_map(raw.get("terms"), where=where, key="terms", listy=False, errors=errors)
+        if not terms and isinstance(raw.get("terms"), dict | None):
+            errors.append(f"{where}: 'terms' must give the term in at least one language")
+        forms = _lang_map(raw.get("forms"), where=where, key="forms", listy=True, errors=errors)
+        forbidden = _lang_map(raw.get("forbidden"), where=where, key="forbidden", listy=True, errors=errors)
+        kind = raw.get("kind", "term")
+        if kind not in KINDS:
+            errors.append(f"{where}: 'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
+        case = raw.get("case", "insensitive")
+        if case not in CASES:
+            errors.append(f"{where}: 'case' must be one of {', '.join(CASES)}, not {case!r}")
+        note = raw.get("note", "")
+        if not isinstance(note, str):
+            errors.append(f"{where}: 'note' must be text")
+            note = ""
+        entries.append(
+            GlossaryEntry(
+                id=entry_id,
+                terms=terms,
+                forms=forms,
+                forbidden=forbidden,
+                case_sensitive=case == "sensitive",
+                kind=kind if kind in KINDS else "term",
+                note=note,
+                origin=lines.at(node),
+            )
+        )
+    if errors:
+        raise UserError("\n".join(errors))
+    return Glossary(name=name, path=path, languages=tuple(langs), entries=tuple(entries))
+
+
+def merge(glossaries: Iterable[Glossary]) -> tuple[GlossaryEntry, ...]:
+    """Entries of several glossaries; a later file's entry replaces an earlier one with the same id."""
+    by_id: dict[str, GlossaryEntry] = {}
+    for glossary in glossaries:
+        for entry in glossary.entries:
+            by_id[entry.id] = entry
+    return tuple(by_id.values())
