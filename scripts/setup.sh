@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up translate on a fresh Debian machine: Debian packages (Apertium and its pairs, poppler-utils, fonts,
+# Pango for WeasyPrint) through apt-get when missing, then a virtual environment in .venv with the package.
+#   bash scripts/setup.sh          # to run the tool
+#   bash scripts/setup.sh --test   # also what the tests need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test]"
+
+debs=(apertium apertium-eng-spa apertium-eng-cat poppler-utils fonts-dejavu-core fonts-dejavu-extra
+      fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 python3-venv python3-pip)
+missing=()
+for pkg in "${debs[@]}"; do
+  dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  "$python" -m venv .venv
+fi
+# torch is pinned in pyproject.toml (CPU build); installing it first keeps pip from choosing a CUDA build.
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+echo "setup: ready (.venv/bin/translate)"

@@ -1,0 +1,50 @@
+import os
+
+import pytest
+
+from translate.document import Markup, parse_blocks
+from translate.writer import block_markdown, inline_markdown, write_atomic
+
+SAMPLE = """# A *heading* with `code`
+
+Text with **strong**, *em*, ~~gone~~, a [link](https://example.org/a_b "Title") and ![alt](pic.png). Stars \\* and
+brackets \\[x\\] and under\\_scores stay text. A line\\
+break.
+
+> Quoted *words*.
+
+- item one
+- item [two](http://x.y)
+
+3. three
+4. four
+"""
+
+
+def test_markdown_round_trip_keeps_text_and_markup():
+    blocks = parse_blocks(SAMPLE)
+    again = parse_blocks("\n\n".join(block_markdown(b) for b in blocks))
+    assert [(b.kind, b.level, b.marker, b.text, b.markup) for b in again] == [
+        (b.kind, b.level, b.marker, b.text, b.markup) for b in blocks
+    ]
+
+
+def test_unbalanced_markup_keeps_the_text():
+    markup = (Markup("em_open"), Markup("em_close"), Markup("link_open", "http://a"), Markup("link_close"))
+    # an engine dropped the closing emphasis and the link's opening: text survives, markup that cannot pair goes
+    assert inline_markdown("\ue0000\ue001la clase y \ue0003\ue001 mas", markup) == "la clase y  mas"
+    assert inline_markdown("\ue0000\ue001la\ue0001\ue001 \ue0002\ue001x\ue0003\ue001", markup) == "*la* [x](<http://a>)"
+
+
+@pytest.mark.parametrize("text", ["# not a heading", "- not a list", "1. not a list"])
+def test_text_that_looks_like_block_syntax_is_escaped(text):
+    blocks = parse_blocks(inline_markdown(text, ()))
+    assert [b.kind for b in blocks] == ["paragraph"] and blocks[0].text == text
+
+
+def test_write_atomic_leaves_no_temporary_files(tmp_path):
+    target = tmp_path / "out" / "a.md"
+    write_atomic(target, "one")
+    write_atomic(target, "two")
+    assert target.read_text() == "two"
+    assert os.listdir(target.parent) == ["a.md"]
