@@ -10,7 +10,7 @@ extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 
 debs=(apertium apertium-eng-spa apertium-eng-cat poppler-utils fonts-dejavu-core fonts-dejavu-extra
-      fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 python3-venv python3-pip)
+      fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv python3-pip)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -29,7 +29,12 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 # torch is pinned in pyproject.toml (CPU build); installing it first keeps pip from choosing a CUDA build.
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check "torch==2.13.0"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras}"
+pip_install() {
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$@" > .venv/pip.log 2>&1 \
+    || { cat .venv/pip.log >&2; echo "setup: pip install $* failed" >&2; exit 1; }
+}
+echo "setup: installing Python packages into .venv"
+pip_install --upgrade pip
+pip_install "torch==2.13.0"
+pip_install -e ".${extras}"
 echo "setup: ready (.venv/bin/translate)"

@@ -17,8 +17,9 @@ class TermCheck:
     source: str  # the term as the source writes it
     expected: str  # the glossary's target term
     realized: bool
-    strategy: str  # how the term was carried: "placeholder" or "fallback"
+    strategy: str  # how the term was carried: "placeholder", "fallback" or "none"
     forbidden: tuple[str, ...] = ()  # forbidden renderings found in the segment's output
+    reason: str = ""  # why a term is not realized
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ def check_terms(
     for (segment_id, _), group in by_segment.items():
         entry = group[0].entry
         output = strip_markers(outputs.get(segment_id, ""))
+        if entry.preferred(tgt) is None:
+            for hit in group:
+                checks.append(TermCheck(segment_id, entry.id, hit.source, "", False, "none",
+                                        reason=f"the glossary has no {tgt} term for '{entry.id}'"))
+            continue
         accepted = entry.accepted(tgt) if entry.kind != "keep" else tuple({h.source for h in group})
         found = count_forms(output, accepted, entry.case_sensitive)
         forbidden = tuple(f for f in entry.forbidden.get(tgt, ()) if count_forms(output, [f], entry.case_sensitive))
@@ -83,6 +89,7 @@ def check_terms(
                     realized=i < found,
                     strategy=strategies.get(segment_id, "placeholder"),
                     forbidden=forbidden,
+                    reason="" if i < found else "the output does not contain the glossary term",
                 )
             )
     return TermReport(src, tgt, tuple(checks))

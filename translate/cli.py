@@ -83,21 +83,25 @@ def run(
         typer.echo("translate: interrupted; outputs already written are complete, nothing else was written", err=True)
         raise typer.Exit(130)
 
-    table = Table(title="translate run", show_lines=False)
-    for col in ("article", "lang", "engine", "terms", "outputs"):
-        table.add_column(col)
+    table = Table(title="translate run", title_justify="left")
+    for col in ("article", "lang", "engine", "terms", "seconds"):
+        table.add_column(col, overflow="fold")
     missing = 0
     for item in written:
-        r = item.translation.report
-        missing += r.total - r.realized
-        terms = f"{r.realized}/{r.total}" + ("" if r.realized == r.total else " [red]missing[/red]")
-        table.add_row(item.translation.source.slug, item.translation.target_lang, item.translation.engine, terms,
-                      "\n".join(str(p) for p in item.paths))
+        t = item.translation
+        missing += t.report.total - t.report.realized
+        terms = f"{t.report.realized}/{t.report.total}"
+        if t.report.realized < t.report.total:
+            terms += " [red]incomplete[/red]"
+        table.add_row(t.source.slug, f"{t.source_lang}->{t.target_lang}", t.engine, terms, f"{t.seconds:.1f}")
     Console().print(table)
+    for item in written:
+        for path in item.paths:
+            typer.echo(f"wrote {path}")
     for item in written:
         for check in item.translation.report.missing:
             typer.echo(f"{item.translation.source.slug} [{item.translation.target_lang}] {check.segment_id}: "
-                       f"'{check.source}' not rendered as '{check.expected}'", err=True)
+                       f"'{check.source}' not realized: {check.reason}", err=True)
     if strict_terms and missing:
         typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
         raise typer.Exit(1)

@@ -82,8 +82,8 @@ def translate_document(
 ) -> Translation:
     started = time.perf_counter()
     concrete = resolve(engine, src, tgt)
-    matcher = TermMatcher(entries, src, tgt)
-    protected, hits = protect_terms(doc, matcher)
+    matcher = TermMatcher(entries, src)
+    protected, hits = protect_terms(doc, matcher, tgt)
     by_id = {e.id: e for e in entries}
 
     segments: list[Segment] = protected.segments

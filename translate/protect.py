@@ -20,8 +20,10 @@ class SegmentHit:
     marker: int
 
 
-def protect_terms(doc: Document, matcher: TermMatcher) -> tuple[Document, tuple[SegmentHit, ...]]:
-    """Replace every glossary hit in every segment by a marker; the document returned carries the term markup."""
+def protect_terms(doc: Document, matcher: TermMatcher, tgt: str) -> tuple[Document, tuple[SegmentHit, ...]]:
+    """Replace every glossary hit in every segment by a marker; the document returned carries the term markup.
+
+    A hit whose entry has no term in `tgt` is left in the text (and reported, unrealized, by the check)."""
     hits: list[SegmentHit] = []
     blocks: list[Block] = []
     for block in doc.blocks:
@@ -30,13 +32,17 @@ def protect_terms(doc: Document, matcher: TermMatcher) -> tuple[Document, tuple[
         for seg in block.segments:
             text = seg.text
             for hit in reversed(matcher.find(seg.text) if matcher else []):
+                if hit.entry.preferred(tgt) is None:
+                    hits.append(SegmentHit(seg.id, hit.entry, hit.text, -1))
+                    continue
                 n = len(markup)
                 markup.append(Markup("term", hit.text, hit.entry.id))
                 hits.append(SegmentHit(seg.id, hit.entry, hit.text, n))
                 text = text[: hit.start] + marker(n) + text[hit.end :]
             segments.append(replace(seg, text=text))
         blocks.append(replace(block, segments=tuple(segments), markup=tuple(markup)))
-    hits.sort(key=lambda h: h.marker)
+    order = {s.id: i for i, s in enumerate(doc.segments)}
+    hits.sort(key=lambda h: (order[h.segment_id], h.marker))
     return doc.with_blocks(tuple(blocks)), tuple(hits)
 
 

@@ -95,7 +95,8 @@ def inline_markdown(text: str, markup: tuple[Markup, ...]) -> str:
     out.append(escape_text(text[pos:]))
     result = "".join(out).strip()
     # A block must not start with something Markdown reads as block syntax.
-    return re.sub(r"^(#{1,6}\s|[-+]\s|\d+[.)]\s|=+\s*$)", lambda m: "\\" + m.group(0), result)
+    result = re.sub(r"^(\d+)([.)]\s)", r"\1\\\2", result)
+    return re.sub(r"^(#{1,6}\s|[-+]\s|=+\s*$)", lambda m: "\\" + m.group(0), result)
 
 
 def block_markdown(block: Block) -> str:
