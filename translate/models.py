@@ -7,6 +7,9 @@ its settings once, at import; this module imports it only when a command needs i
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +65,9 @@ def installed() -> list[InstalledModel]:
 
 
 def packages_dir() -> Path:
-    return Path(_package().settings.package_data_dir)
+    path = Path(_package().settings.package_data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def install_file(path: Path) -> InstalledModel:
@@ -86,9 +91,18 @@ def install_file(path: Path) -> InstalledModel:
         if not meta.get("from_code") or not meta.get("to_code"):
             raise UserError(f"{path}: metadata.json names no from_code/to_code")
         folder = metas[0].split("/")[0]
-    _package().install_from_path(path)
+        # Extracted here rather than by argostranslate's install_from_path, which imports spacy and torch
+        # (seconds) only to clear a cache; a half-extracted package never appears under its final name.
+        target = packages_dir() / folder
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder}.", dir=packages_dir()))
+        try:
+            zf.extractall(staging)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(staging / folder, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     _clear_caches()
-    target = packages_dir() / folder
     return InstalledModel(meta["from_code"], meta["to_code"], str(meta.get("package_version", "?")), target, folder)
 
 
@@ -120,8 +134,6 @@ def install_pair(src: str, tgt: str) -> InstalledModel:
 
 
 def remove(src: str, tgt: str) -> list[InstalledModel]:
-    import shutil
-
     gone = [m for m in installed() if (m.from_code, m.to_code) == (src, tgt)]
     if not gone:
         raise UserError(f"no Argos package for {src}->{tgt} is installed ('translate models list' shows them)")

@@ -39,11 +39,12 @@ def _packages() -> list:
         if _packages_cache is None:
             import argostranslate.package as package
 
+            from .. import models
+
             try:
-                found = package.get_installed_packages()
+                _packages_cache = [package.Package(m.path) for m in models.installed()]
             except (OSError, ValueError) as exc:
                 raise EngineError(f"cannot read the installed Argos packages: {exc}") from None
-            _packages_cache = [p for p in found if p.type == "translate" and p.from_code and p.to_code]
         return _packages_cache
 
 
