@@ -77,6 +77,7 @@ class Glossary:
     path: Path | None
     languages: tuple[str, ...]
     entries: tuple[GlossaryEntry, ...]
+    description: str = ""
 
     def covers(self, src: str, tgt: str) -> list[GlossaryEntry]:
         return [e for e in self.entries if e.source_forms(src) and e.preferred(tgt) is not None]
@@ -282,7 +283,13 @@ def load_glossary(path: Path) -> Glossary:
         )
     if errors:
         raise UserError("\n".join(errors))
-    return Glossary(name=name, path=path, languages=tuple(langs), entries=tuple(entries))
+    description = data.get("description") or ""
+    if not isinstance(description, str):
+        errors.append(f"{lines.at(lines.child(root, 'description'))}: 'description' must be text")
+        description = ""
+    if errors:
+        raise UserError("\n".join(errors))
+    return Glossary(name=name, path=path, languages=tuple(langs), entries=tuple(entries), description=description)
 
 
 def merge(glossaries: Iterable[Glossary]) -> tuple[GlossaryEntry, ...]:
