@@ -55,7 +55,3 @@ def test_text_keeps_emphasis_links_and_code(mini_glossary):
     assert "clase obrera" in out.lower() or "clase laborable" in out.lower()
 
 
-def test_term_at_sentence_start_is_capitalized(mini_glossary):
-    entries = load_glossary(mini_glossary).entries
-    out = translate_text("Working class people fight. NATO arms.", "en", "es", ApertiumEngine(), entries)
-    assert out.startswith("Clase obrera") and "OTAN" in out

@@ -15,8 +15,10 @@ from .check import TermReport, check_terms
 from .document import MARKER_RE, Block, Document, Markup, Meta, Segment, inline_block, read_article, strip_markers
 from .errors import UserError
 from .engines import Engine, resolve
-from .glossary import GlossaryEntry, TermMatcher
-from .protect import markers_kept, protect_terms, restore_terms
+from .glossary import GlossaryEntry, TermHit, TermMatcher
+from .enforce import choose_hypothesis, clean_rendering, substitute, term_forms_to_learn
+from .check import segment_realizes
+from .protect import mask_hits, markers_kept, restore_terms
 from .writer import inline_markdown
 
 Progress = Callable[[int], None]
@@ -50,11 +52,6 @@ def _needs_engine(text: str) -> bool:
     return any(ch.isalpha() for ch in strip_markers(text))
 
 
-def _runs(text: str) -> list[str]:
-    """Text between markers: what a segment falls back to when an engine lost its markers."""
-    return [part for part in MARKER_RE.split(text)[::2]]
-
-
 def _tidy_spacing(text: str, markup: tuple[Markup, ...]) -> str:
     """No space just inside emphasis or a link: engines pad placeholders with spaces."""
     return re.sub(r"\s*\ue000(\d+)\ue001\s*", lambda m: _fix_one(m, markup), text).strip()
@@ -72,6 +69,36 @@ def _fix_one(m: re.Match[str], markup: tuple[Markup, ...]) -> str:
     return m.group(0)
 
 
+def _hypotheses(engine: Engine, texts: list[str], src: str, tgt: str, n: int) -> list[list[str]]:
+    """n-best lists when the engine has them (Argos), else its one translation per text."""
+    if not texts:
+        return []
+    method = getattr(engine, "hypotheses", None)
+    if method is not None and n > 1:
+        return method(texts, src, tgt, n)
+    return [[t] for t in engine.translate(texts, src, tgt)]
+
+
+def _translate_runs(engine: Engine, items: list[tuple[str, str]], src: str, tgt: str) -> dict[str, str]:
+    """Fallback for segments whose markers an engine lost: the runs between markers, each on its own."""
+    runs = [r for _, text in items for r in MARKER_RE.split(text)[::2] if _needs_engine(r)]
+    translated = iter(engine.translate(runs, src, tgt)) if runs else iter(())
+    out: dict[str, str] = {}
+    for key, text in items:
+        rebuilt = []
+        for i, part in enumerate(MARKER_RE.split(text)):
+            if i % 2:
+                rebuilt.append(f"\ue000{part}\ue001")
+            elif _needs_engine(part):
+                lead = " " if part[:1].isspace() else ""
+                tail = " " if part[-1:].isspace() else ""
+                rebuilt.append(lead + next(translated) + tail)
+            else:
+                rebuilt.append(part)
+        out[key] = "".join(rebuilt)
+    return out
+
+
 def translate_document(
     doc: Document,
     src: str,
@@ -79,51 +106,92 @@ def translate_document(
     engine: Engine,
     entries: Sequence[GlossaryEntry],
     progress: Progress | None = None,
+    hypotheses: int = 4,
 ) -> Translation:
+    """Translate every segment of a document in one batch, then enforce the glossary (see enforce.py)."""
     started = time.perf_counter()
     concrete = resolve(engine, src, tgt)
     matcher = TermMatcher(entries, src)
-    protected, hits = protect_terms(doc, matcher, tgt)
-    by_id = {e.id: e for e in entries}
+    segments = doc.segments
+    block_of = {s.id: b.id for b in doc.blocks for s in b.segments}
+    hits = {s.id: matcher.find(s.text) for s in segments} if matcher else {}
+    hits = {k: v for k, v in hits.items() if v}
+    enforce_hits = {k: [h for h in v if h.entry.preferred(tgt) is not None] for k, v in hits.items()}
+    keep_hits = {k: [h for h in v if h.entry.kind == "keep"] for k, v in enforce_hits.items()}
+    strategies: dict[tuple[str, str], str] = {}
 
-    segments: list[Segment] = protected.segments
-    to_send = [s for s in segments if _needs_engine(s.text)]
-    outputs: dict[str, str] = {s.id: s.text for s in segments}
-    if to_send:
-        for seg, out in zip(to_send, concrete.translate([s.text for s in to_send], src, tgt)):
-            outputs[seg.id] = out
-        if progress:
-            progress(len(to_send))
+    # Pass 1: the whole document in one batch, keep entries masked, terms left to the engine.
+    masked, markers = mask_hits(doc, keep_hits)
+    masked_text = {s.id: s.text for s in masked.segments}
+    to_send = [s.id for s in segments if _needs_engine(masked_text[s.id])]
+    outputs = {s.id: masked_text[s.id] for s in segments}
+    n = hypotheses if any(enforce_hits.values()) else 1
+    for sid, hyps in zip(to_send, _hypotheses(concrete, [masked_text[s] for s in to_send], src, tgt, n)):
+        choice = choose_hypothesis(masked_text[sid], hyps, enforce_hits.get(sid, []), tgt)
+        outputs[sid] = choice.text
+        for hit in enforce_hits.get(sid, []):
+            strategies[(sid, hit.entry.id)] = "placeholder" if hit.entry.kind == "keep" else choice.strategy
+    if progress:
+        progress(len(to_send))
 
-    # Markers lost or doubled by the engine: translate the runs between markers on their own, in one more batch.
-    strategies = {s.id: "placeholder" for s in segments}
-    broken = [s for s in to_send if not markers_kept(s.text, outputs[s.id])]
+    def unrealized(sid: str) -> bool:
+        return not segment_realizes(enforce_hits.get(sid, []), outputs[sid], tgt)
+
+    # Pass 2: replace the engine's own rendering of a term by the glossary's.
+    pending = [sid for sid in enforce_hits if sid in outputs and unrealized(sid)]
+    if pending:
+        forms = term_forms_to_learn([h for sid in pending for h in enforce_hits[sid]])
+        renderings = dict(zip(forms, (clean_rendering(t) for t in concrete.translate(forms, src, tgt))))
+        for sid in pending:
+            outputs[sid] = substitute(outputs[sid], enforce_hits[sid], renderings, tgt)
+            for hit in enforce_hits[sid]:
+                if strategies.get((sid, hit.entry.id)) == "engine" and not unrealized(sid):
+                    strategies[(sid, hit.entry.id)] = "substitute"
+        pending = [sid for sid in pending if unrealized(sid)]
+
+    # Pass 3: mask the terms still missing (then, if the new sentence loses others, every term of the segment);
+    # a lost marker sends the segment to the run-by-run fallback.
+    masked_now: dict[str, list[TermHit]] = {}
+    for widen in (False, True):
+        if not pending:
+            break
+        for sid in pending:
+            missing = [h for h in enforce_hits[sid] if widen or not segment_realizes([h], outputs[sid], tgt)]
+            masked_now[sid] = sorted({id(h): h for h in masked_now.get(sid, []) + missing}.values(), key=lambda h: h.start)
+        masked3, markers3 = mask_hits(doc, {sid: masked_now[sid] for sid in pending})
+        text3 = {s.id: s.text for s in masked3.segments}
+        markers.update(markers3)
+        sent = [sid for sid in pending if _needs_engine(text3[sid])]
+        results = dict(zip(sent, concrete.translate([text3[sid] for sid in sent], src, tgt)))
+        broken = [(sid, text3[sid]) for sid in sent if not markers_kept(text3[sid], results[sid])]
+        for sid in pending:
+            outputs[sid] = results.get(sid, text3[sid])
+            for hit in masked_now[sid]:
+                strategies[(sid, hit.entry.id)] = "placeholder"
+        if broken:
+            outputs.update(_translate_runs(concrete, broken, src, tgt))
+            for sid, _ in broken:
+                for hit in masked_now[sid]:
+                    strategies[(sid, hit.entry.id)] = "fallback"
+        pending = [sid for sid in pending if not segment_realizes(enforce_hits[sid], restore_terms(
+            outputs[sid], block_of[sid], markers, tgt), tgt)]
+    # Formatting or keep markers lost in pass 1 outside any term trouble: same fallback.
+    broken = [(sid, masked_text[sid]) for sid in to_send
+              if sid not in enforce_hits or not any(h.entry.kind != "keep" for h in enforce_hits[sid])
+              if not markers_kept(masked_text[sid], outputs[sid])]
     if broken:
-        runs = [r for s in broken for r in _runs(s.text) if _needs_engine(r)]
-        translated = iter(concrete.translate(runs, src, tgt)) if runs else iter(())
-        for seg in broken:
-            parts = MARKER_RE.split(seg.text)
-            rebuilt = []
-            for i, part in enumerate(parts):
-                if i % 2:
-                    rebuilt.append(f"\ue000{part}\ue001")
-                else:
-                    lead = " " if part[:1].isspace() else ""
-                    tail = " " if part[-1:].isspace() else ""
-                    rebuilt.append(lead + next(translated) + tail if _needs_engine(part) else part)
-            outputs[seg.id] = "".join(rebuilt)
-            strategies[seg.id] = "fallback"
+        outputs.update(_translate_runs(concrete, broken, src, tgt))
 
     blocks: list[Block] = []
     finals: dict[str, str] = {}
-    for pblock, oblock in zip(protected.blocks, doc.blocks):
+    for block in doc.blocks:
         new_segments = []
-        for seg in pblock.segments:
-            text = restore_terms(outputs[seg.id], pblock.markup, by_id, tgt)
-            text = _tidy_spacing(text, oblock.markup)
+        for seg in block.segments:
+            text = restore_terms(outputs[seg.id], block.id, markers, tgt)
+            text = _tidy_spacing(text, block.markup)
             finals[seg.id] = text
             new_segments.append(replace(seg, text=text))
-        blocks.append(replace(oblock, segments=tuple(new_segments)))
+        blocks.append(replace(block, segments=tuple(new_segments)))
     report = check_terms(hits, finals, strategies, src, tgt)
     return Translation(
         source=doc,

@@ -1,49 +1,34 @@
-"""protect_terms / restore_terms: glossary terms become numbered markers before the engine and the glossary's
-target terms after it; markers an engine lost are detected here, so the pipeline can retranslate that segment."""
+"""Glossary hits as numbered markers: mask_hits before an engine, restore_terms after it, and the checks that tell
+whether an engine kept every marker (placeholders get mangled by NMT models, so nothing is assumed)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from .document import MARKER_RE, Block, Document, Markup, Segment, marker
-from .glossary import GlossaryEntry, TermMatcher
+from .document import MARKER_RE, Block, Document, Segment, marker
+from .glossary import GlossaryEntry, TermHit
 
-
-@dataclass(frozen=True)
-class SegmentHit:
-    """A glossary entry found in a source segment, and the marker that stands for it during translation."""
-
-    segment_id: str
-    entry: GlossaryEntry
-    source: str
-    marker: int
+# (block id, marker number) -> the hit the marker stands for
+Markers = dict[tuple[str, int], TermHit]
 
 
-def protect_terms(doc: Document, matcher: TermMatcher, tgt: str) -> tuple[Document, tuple[SegmentHit, ...]]:
-    """Replace every glossary hit in every segment by a marker; the document returned carries the term markup.
-
-    A hit whose entry has no term in `tgt` is left in the text (and reported, unrealized, by the check)."""
-    hits: list[SegmentHit] = []
+def mask_hits(doc: Document, chosen: dict[str, list[TermHit]]) -> tuple[Document, Markers]:
+    """Replace the chosen hits of each segment by markers numbered after the block's own markup."""
+    markers: Markers = {}
     blocks: list[Block] = []
     for block in doc.blocks:
-        markup = list(block.markup)
+        next_number = len(block.markup)
         segments: list[Segment] = []
         for seg in block.segments:
             text = seg.text
-            for hit in reversed(matcher.find(seg.text) if matcher else []):
-                if hit.entry.preferred(tgt) is None:
-                    hits.append(SegmentHit(seg.id, hit.entry, hit.text, -1))
-                    continue
-                n = len(markup)
-                markup.append(Markup("term", hit.text, hit.entry.id))
-                hits.append(SegmentHit(seg.id, hit.entry, hit.text, n))
-                text = text[: hit.start] + marker(n) + text[hit.end :]
+            for hit in sorted(chosen.get(seg.id, ()), key=lambda h: h.start, reverse=True):
+                markers[(block.id, next_number)] = hit
+                text = text[: hit.start] + marker(next_number) + text[hit.end :]
+                next_number += 1
             segments.append(replace(seg, text=text))
-        blocks.append(replace(block, segments=tuple(segments), markup=tuple(markup)))
-    order = {s.id: i for i, s in enumerate(doc.segments)}
-    hits.sort(key=lambda h: (order[h.segment_id], h.marker))
-    return doc.with_blocks(tuple(blocks)), tuple(hits)
+        blocks.append(replace(block, segments=tuple(segments)))
+    return doc.with_blocks(tuple(blocks)), markers
 
 
 def markers_kept(source: str, output: str) -> bool:
@@ -51,38 +36,36 @@ def markers_kept(source: str, output: str) -> bool:
     return Counter(MARKER_RE.findall(source)) == Counter(MARKER_RE.findall(output))
 
 
-def _capitalize(term: str) -> str:
+def capitalize(term: str) -> str:
     return term[:1].upper() + term[1:]
 
 
 def target_term(entry: GlossaryEntry, source_text: str, tgt: str) -> str:
+    """What the translation must say for this hit: the glossary's term, or the source as written (keep)."""
     if entry.kind == "keep":
         return source_text
     term = entry.preferred(tgt) or source_text
-    # "NATO" stays as the glossary writes it; a term written all in capitals in the source stays so.
+    # a term the source writes in capitals ("WORKING CLASS") stays in capitals
     if source_text.isupper() and len(source_text) > 1 and not entry.case_sensitive and term.lower() == term:
         return term.upper()
     return term
 
 
-def restore_terms(text: str, markup: tuple[Markup, ...], entries: dict[str, GlossaryEntry], tgt: str) -> str:
-    """Put the target term in place of each term marker; keep formatting markers for the writer."""
+def at_sentence_start(text: str, position: int) -> bool:
+    before = MARKER_RE.sub("", text[:position])
+    return not before.strip(" \"'“‘«¿¡([")
+
+
+def restore_terms(text: str, block_id: str, markers: Markers, tgt: str) -> str:
+    """Put the target term in place of each term marker; formatting markers stay for the writer."""
 
     def sub(m) -> str:
-        n = int(m.group(1))
-        if n >= len(markup) or markup[n].kind != "term":
+        hit = markers.get((block_id, int(m.group(1))))
+        if hit is None:
             return m.group(0)
-        item = markup[n]
-        term = target_term(entries[item.extra], item.value, tgt)
-        # Sentence-initial: nothing but markers, quotes or brackets before it.
-        before = MARKER_RE.sub("", text[: m.start()])
-        if not before.strip(" \"'“‘«¿¡([") and item.value[:1].isupper():
-            term = _capitalize(term)
+        term = target_term(hit.entry, hit.text, tgt)
+        if at_sentence_start(text, m.start()) and hit.text[:1].isupper():
+            term = capitalize(term)
         return term
 
     return MARKER_RE.sub(sub, text)
-
-
-def drop_term_markup(block: Block, original: Block) -> Block:
-    """The translated block keeps the source block's own markup (term markers are text by now)."""
-    return replace(block, markup=original.markup)

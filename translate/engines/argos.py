@@ -48,20 +48,20 @@ def _packages() -> list:
         return _packages_cache
 
 
-def _direct(src: str, tgt: str):
-    for pkg in _packages():
+def _direct(packages: list, src: str, tgt: str):
+    for pkg in packages:
         if (pkg.from_code, pkg.to_code) == (src, tgt):
             return pkg
     return None
 
 
-def route(src: str, tgt: str) -> list | None:
+def route(packages: list, src: str, tgt: str) -> list | None:
     """Packages to chain for src->tgt: one direct package, or two through English."""
-    direct = _direct(src, tgt)
+    direct = _direct(packages, src, tgt)
     if direct is not None:
         return [direct]
     if PIVOT not in (src, tgt):
-        first, second = _direct(src, PIVOT), _direct(PIVOT, tgt)
+        first, second = _direct(packages, src, PIVOT), _direct(packages, PIVOT, tgt)
         if first is not None and second is not None:
             return [first, second]
     return None
@@ -122,29 +122,45 @@ def translate_with_package(pkg, texts: Sequence[str], num_hypotheses: int = 1) -
 
 
 class ArgosEngine:
+    """Installed Argos packages; or, given `package_paths`, exactly those unpacked package folders."""
+
     name = "argos"
 
+    def __init__(self, package_paths: Sequence[os.PathLike] | None = None) -> None:
+        self._own = None
+        if package_paths is not None:
+            import argostranslate.package as package
+
+            self._own = [package.Package(os.fspath(p)) for p in package_paths]
+
+    def packages(self) -> list:
+        return self._own if self._own is not None else _packages()
+
     def pairs(self) -> set[tuple[str, str]]:
-        direct = {(p.from_code, p.to_code) for p in _packages()}
+        direct = {(p.from_code, p.to_code) for p in self.packages()}
         into = {a for a, b in direct if b == PIVOT}
         out_of = {b for a, b in direct if a == PIVOT}
         return direct | {(a, b) for a in into for b in out_of if a != b}
 
     def supports(self, src: str, tgt: str) -> bool:
-        return route(src, tgt) is not None
+        return route(self.packages(), src, tgt) is not None
 
     def identity(self, src: str, tgt: str) -> str:
-        packages = route(src, tgt) or []
+        packages = route(self.packages(), src, tgt) or []
         names = [f"{p.package_path.name} {p.package_version}".strip() for p in packages]
         return "argos " + (" + ".join(names) if names else f"(no {src}-{tgt} package)")
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
-        packages = route(src, tgt)
+        return [hyps[0] for hyps in self.hypotheses(texts, src, tgt, 1)]
+
+    def hypotheses(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[str]]:
+        """n-best translations of each text (through English: the best pivot, then n-best of the last hop)."""
+        packages = route(self.packages(), src, tgt)
         if packages is None:
             raise EngineError(f"no Argos package for {src}->{tgt} is installed")
         current = [_encode(t) for t in texts]
-        for pkg in packages:
-            if not current:
-                break
+        if not current:
+            return []
+        for pkg in packages[:-1]:
             current = [hyps[0] for hyps in translate_with_package(pkg, current)]
-        return [_decode(t) for t in current]
+        return [[_decode(h) for h in hyps] for hyps in translate_with_package(packages[-1], current, n)]
