@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 
+from .cli_glossary import app as glossary_app
 from .errors import UserError
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Argos Translate packages installed on this machine.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+app.add_typer(glossary_app, name="glossary")
 
 DEFAULT_SOURCE = Path("source")
 DEFAULT_OUT = Path("build")

@@ -249,7 +249,7 @@ def add_entry(g: Glossary, entry: GlossaryEntry) -> Glossary:
     for other in g.entries:
         if other.id == entry.id:
             where = f" ({other.origin})" if other.origin else ""
-            raise UserError(f"glossary {g.name!r} already has an entry {entry.id!r}{where}: use update, or another id")
+            raise UserError(f"glossary {g.name!r} already has an entry {entry.id!r}{where}: change it with 'translate glossary edit', or give another --id")
     return replace(g, entries=(*g.entries, entry))
 
 

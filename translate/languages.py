@@ -55,6 +55,20 @@ _LANGUAGES = [
     Language("uk", "Ukrainian", "Українська", "ukr"),
     Language("ur", "Urdu", "اردو", "urd", rtl=True),
     Language("zh", "Chinese", "中文", "zho"),
+    Language("bn", "Bengali", "বাংলা", "ben"),
+    Language("lt", "Lithuanian", "Lietuvių", "lit"),
+    Language("lv", "Latvian", "Latviešu", "lav"),
+    Language("et", "Estonian", "Eesti", "est"),
+    Language("sl", "Slovenian", "Slovenščina", "slv"),
+    Language("hr", "Croatian", "Hrvatski", "hrv"),
+    Language("be", "Belarusian", "Беларуская", "bel"),
+    Language("ka", "Georgian", "ქართული", "kat"),
+    Language("hy", "Armenian", "Հայերեն", "hye"),
+    Language("sw", "Swahili", "Kiswahili", "swa"),
+    Language("ta", "Tamil", "தமிழ்", "tam"),
+    Language("th", "Thai", "ไทย", "tha"),
+    Language("vi", "Vietnamese", "Tiếng Việt", "vie"),
+    Language("zu", "Zulu", "isiZulu", "zul"),
 ]
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in _LANGUAGES}
