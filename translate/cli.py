@@ -137,6 +137,45 @@ def text(
         _fail(str(exc))
 
 
+@app.command("eval")
+def eval_(
+    refs: Path = typer.Argument(..., help="TSV of 'source<TAB>reference' lines ('#' lines are comments)."),
+    to: str = typer.Option(..., "--to", "-t", help="Target language code."),
+    from_: str = typer.Option("en", "--from", "-f", help="Source language code."),
+    engine: str = typer.Option("auto", "--engine", "-e", help=ENGINE_HELP),
+    glossary: Optional[List[Path]] = typer.Option(None, "--glossary", "-g", help="Glossary YAML (repeatable) [default: glossaries/*.yaml]."),
+    json_: bool = typer.Option(False, "--json", help="Print one JSON object: with_glossary and without_glossary."),
+) -> None:
+    """Score translations against references (chrF, BLEU, term success rate), with and without the glossary."""
+    import json
+
+    from . import languages
+    from .engines import get_engine
+    from .evaluate import evaluate, read_references
+
+    try:
+        src = languages.get(from_, what="source language").code
+        tgt = languages.get(to, what="target language").code
+        pairs = read_references(refs)
+        entries = _load_entries(_glossary_paths(glossary))
+        scores = evaluate(pairs, src, tgt, get_engine(engine), entries)
+    except UserError as exc:
+        _fail(str(exc))
+    if json_:
+        typer.echo(json.dumps({k: v.to_json() for k, v in scores.items()}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{refs.name}: {len(pairs)} segments, {src}->{tgt}", title_justify="left")
+    for col in ("run", "chrF", "BLEU", "term success", "terms"):
+        table.add_column(col, justify="right" if col != "run" else "left")
+    for name, s in scores.items():
+        table.add_row(name.replace("_", " "), f"{s.chrf:.2f}", f"{s.bleu:.2f}", f"{s.term_success_rate:.2%}",
+                      f"{s.terms_realized}/{s.terms_total}")
+    Console().print(table)
+
+
 @models_app.command("list")
 def models_list() -> None:
     """Installed Argos packages, and the Apertium pairs this machine has."""

@@ -1,0 +1,86 @@
+"""translate eval: translate a reference set with and without the glossary and score both (sacrebleu chrF and
+BLEU, and the term success rate of the glossary terms found in the sources)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .check import check_terms
+from .document import Document, Meta, make_block, strip_markers
+from .engines import Engine, resolve
+from .errors import UserError
+from .glossary import GlossaryEntry, TermMatcher
+from .pipeline import Translation, plain_text, translate_document
+
+
+@dataclass(frozen=True)
+class Score:
+    chrf: float
+    bleu: float
+    term_success_rate: float
+    terms_realized: int
+    terms_total: int
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def read_references(path: Path) -> list[tuple[str, str]]:
+    """`source<TAB>reference` lines; '#' lines and blank lines are skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    pairs = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip():
+            raise UserError(f"{path}:{number}: expected 'source<TAB>reference', found {len(parts)} column(s)")
+        pairs.append((parts[0].strip(), parts[1].strip()))
+    if not pairs:
+        raise UserError(f"{path}: no 'source<TAB>reference' lines")
+    return pairs
+
+
+def _document(sources: Sequence[str]) -> Document:
+    # One plain block per line: eval sets are plain text, not Markdown.
+    blocks = [make_block("title", "title", "", ())]
+    blocks += [make_block(f"l{i + 1}", "paragraph", text, ()) for i, text in enumerate(sources)]
+    return Document(Path("eval"), "eval", Meta(title=""), tuple(blocks))
+
+
+def _lines(translation: Translation) -> list[str]:
+    return [plain_text(b) for b in translation.blocks if b.kind == "paragraph"]
+
+
+def score(hypotheses: list[str], references: list[str], realized: int, total: int) -> Score:
+    import sacrebleu
+
+    chrf = sacrebleu.corpus_chrf(hypotheses, [references]).score
+    bleu = sacrebleu.corpus_bleu(hypotheses, [references]).score
+    return Score(round(chrf, 2), round(bleu, 2), round(realized / total, 4) if total else 1.0, realized, total)
+
+
+def evaluate(
+    pairs: list[tuple[str, str]], src: str, tgt: str, engine: Engine, entries: Sequence[GlossaryEntry]
+) -> dict[str, Score]:
+    concrete = resolve(engine, src, tgt)
+    doc = _document([s for s, _ in pairs])
+    references = [r for _, r in pairs]
+    with_glossary = translate_document(doc, src, tgt, concrete, entries)
+    without = translate_document(doc, src, tgt, concrete, ())
+    # The same hits, checked in the output made without the glossary.
+    matcher = TermMatcher(entries, src)
+    hits = {s.id: found for s in doc.segments if (found := matcher.find(s.text))}
+    outputs = {s.id: s.text for b in without.blocks for s in b.segments}
+    plain = check_terms(hits, outputs, {}, src, tgt)
+    return {
+        "with_glossary": score(_lines(with_glossary), references, with_glossary.report.realized, with_glossary.report.total),
+        "without_glossary": score(_lines(without), references, plain.realized, plain.total),
+    }
