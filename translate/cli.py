@@ -60,6 +60,7 @@ def run(
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder."),
     strict_terms: bool = typer.Option(False, "--strict-terms", help="Exit 1 when a glossary term was not realized."),
     pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Write the bilingual PDF."),
+    terms: bool = typer.Option(False, "--terms", help="Print every glossary term of every article and language."),
 ) -> None:
     """Translate articles and write build/<slug>/<slug>.<lang>.md and the bilingual PDF."""
     from rich.console import Console
@@ -100,6 +101,9 @@ def run(
     for item in written:
         for path in item.paths:
             typer.echo(f"wrote {path}")
+    if terms:
+        for item in written:
+            Console().print(_terms_table(item.translation))
     for item in written:
         for check in item.translation.report.missing:
             typer.echo(f"{item.translation.source.slug} [{item.translation.target_lang}] {check.segment_id}: "
@@ -107,6 +111,39 @@ def run(
     if strict_terms and missing:
         typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
         raise typer.Exit(1)
+
+
+def _terms_table(translation):
+    """One row per glossary entry found: where, what the source says, what the glossary expects, how it went."""
+    from collections import Counter
+
+    from rich.table import Table
+
+    report = translation.report
+    table = Table(
+        title=f"{translation.source.slug} {report.source_lang}->{report.target_lang}: "
+        f"{report.realized}/{report.total} terms ({report.rate:.0%}), "
+        f"{len(report.forbidden_found)} with forbidden renderings",
+        title_justify="left",
+    )
+    for col in ("entry", "source", "expected", "found", "strategy", "realized", "segments"):
+        table.add_column(col, overflow="fold")
+    groups: dict[str, list] = {}
+    for check in report.checks:
+        groups.setdefault(check.entry_id, []).append(check)
+    for entry_id, checks in groups.items():
+        ok = sum(c.realized for c in checks)
+        strategies = Counter(c.strategy for c in checks)
+        table.add_row(
+            entry_id,
+            ", ".join(dict.fromkeys(c.source for c in checks)),
+            checks[0].expected,
+            ", ".join(dict.fromkeys(c.found for c in checks if c.found)) or "-",
+            ", ".join(f"{k} {v}" if v > 1 else k for k, v in strategies.items()),
+            f"{ok}/{len(checks)}" if ok == len(checks) else f"[red]{ok}/{len(checks)}[/red]",
+            " ".join(dict.fromkeys(c.segment_id for c in checks)),
+        )
+    return table
 
 
 @app.command()
