@@ -17,13 +17,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: importing rich's Markdown renderer costs a tenth of a second per call
 )
-models_app = typer.Typer(help="Argos Translate packages installed on this machine.", no_args_is_help=True)
+models_app = typer.Typer(help="Argos Translate packages installed on this machine.", no_args_is_help=True,
+                         rich_markup_mode=None)
 app.add_typer(models_app, name="models")
 app.add_typer(glossary_app, name="glossary")
+memory_app = typer.Typer(help="The translation memory under the output folder.", no_args_is_help=True,
+                         rich_markup_mode=None)
+app.add_typer(memory_app, name="memory")
 
-DEFAULT_SOURCE = Path("source")
-DEFAULT_OUT = Path("build")
 DEFAULT_GLOSSARIES = Path("glossaries")
 
 
@@ -50,65 +53,137 @@ def _load_entries(paths: list[Path]):
 ENGINE_HELP = "auto (Argos when a package is installed, else Apertium), argos or apertium."
 
 
+def _project_config(config: Optional[Path]):
+    from .config import find_config, load_config, ProjectConfig
+
+    path = config or find_config()
+    if config is not None and not config.is_file():
+        raise UserError(f"{config}: no such file")
+    return load_config(path) if path else ProjectConfig()
+
+
 @app.command()
 def run(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Markdown articles or folders of them [default: source/]."),
-    to: str = typer.Option(..., "--to", "-t", help="Target language codes, comma-separated: es,ru,fr."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Markdown articles or folders [default: translate.yaml's source, else source/]."),
+    to: Optional[str] = typer.Option(None, "--to", "-t", help="Target language codes, comma-separated: es,ru,fr."),
     from_: Optional[str] = typer.Option(None, "--from", "-f", help="Source language [default: the article's lang, else en]."),
-    engine: str = typer.Option("auto", "--engine", "-e", help=ENGINE_HELP),
+    engine: Optional[str] = typer.Option(None, "--engine", "-e", help=ENGINE_HELP),
     glossary: Optional[List[Path]] = typer.Option(None, "--glossary", "-g", help="Glossary YAML (repeatable) [default: glossaries/*.yaml]."),
-    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder."),
-    strict_terms: bool = typer.Option(False, "--strict-terms", help="Exit 1 when a glossary term was not realized."),
-    pdf: bool = typer.Option(True, "--pdf/--no-pdf", help="Write the bilingual PDF."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Output folder [default: build/]."),
+    strict_terms: Optional[bool] = typer.Option(None, "--strict-terms/--no-strict-terms", help="Exit 1 when a glossary term was not realized."),
+    formats: Optional[str] = typer.Option(None, "--format", help="Outputs, comma-separated: md,pdf,html [default: md,pdf]."),
+    pdf: Optional[bool] = typer.Option(None, "--pdf/--no-pdf", help="Write (or not) the bilingual PDF."),
+    layout: Optional[str] = typer.Option(None, "--layout", help="parallel, interleaved or target."),
+    source_side: Optional[str] = typer.Option(None, "--source-side", help="left or right."),
+    paper: Optional[str] = typer.Option(None, "--paper", help="A4, A5 or Letter."),
+    booklet: Optional[bool] = typer.Option(None, "--booklet/--no-booklet", help="A5 pages imposed two per A4 sheet, saddle-stitch order."),
+    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="pdf/a-3u or pdf/ua-1."),
+    theme: Optional[Path] = typer.Option(None, "--theme", help="Folder of templates/CSS that override the built-in design."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Language pairs translated in parallel processes."),
+    memory: Optional[bool] = typer.Option(None, "--memory/--no-memory", help="Use the translation memory under the output folder."),
     terms: bool = typer.Option(False, "--terms", help="Print every glossary term of every article and language."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml if present]."),
 ) -> None:
-    """Translate articles and write build/<slug>/<slug>.<lang>.md and the bilingual PDF."""
+    """Translate articles and write build/<slug>/<slug>.<lang>.md, the term report and the bilingual PDF.
+
+    With no arguments, runs the whole job that translate.yaml describes; options override it."""
+    import time
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from . import pipeline as jobs
+    from . import languages
+    from . import pipeline as jobs_
 
     console = Console(stderr=True)
+    timings: dict[str, float] = {}
     try:
-        plan = jobs.plan_job(paths or [DEFAULT_SOURCE], to, from_, engine, _glossary_paths(glossary), out)
+        started = time.perf_counter()
+        project = _project_config(config)
+        fmt = None
+        if formats is not None:
+            from .config import _formats
+
+            try:
+                fmt = _formats(formats)
+            except ValueError as exc:
+                raise UserError(f"--format: expected {exc}") from None
+        if pdf is not None:
+            base = list(fmt or project.formats)
+            fmt = tuple(f for f in base if f != "pdf") + (("pdf",) if pdf and "pdf" not in base else ())
+        if jobs is not None and jobs < 1:
+            raise UserError("--jobs must be 1 or more")
+        project = project.override(
+            source=tuple(paths) if paths else None,
+            targets=tuple(l.code for l in languages.parse_list(to, what="target language")) if to is not None else None,
+            source_lang=languages.get(from_, what="source language").code if from_ else None,
+            engine=engine, glossaries=tuple(glossary) if glossary else None, output=out, strict_terms=strict_terms,
+            formats=fmt, layout=layout, source_side=source_side, paper=paper, booklet=booklet,
+            pdf_variant=pdf_variant, theme=theme, jobs=jobs, memory=memory,
+        )
+        plan = jobs_.plan_job(project)
+        timings["read"] = time.perf_counter() - started
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True, disable=not console.is_terminal,
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
         ) as progress:
-            task = progress.add_task("translating", total=plan.segment_count)
-            results = jobs.translate_all(plan, lambda n: progress.advance(task, n))
-            progress.update(task, description="writing")
-            written = jobs.write_all(plan, results, pdf=pdf)
+            tasks = {t: progress.add_task(f"{t}", total=plan.segment_count(t), detail="") for t in project.targets
+                     if plan.segment_count(t)}
+            counts: dict[str, dict[str, int]] = {t: {"cached": 0, "translated": 0} for t in tasks}
+
+            def advance(tgt: str, kind: str, n: int) -> None:
+                counts[tgt][kind] += n
+                progress.update(tasks[tgt], advance=n,
+                                detail=f"{counts[tgt]['translated']} translated, {counts[tgt]['cached']} from memory")
+
+            started = time.perf_counter()
+            results = jobs_.translate_all(plan, advance)
+            timings["translate"] = time.perf_counter() - started
+            started = time.perf_counter()
+            written = jobs_.write_all(plan, results)
+            timings["write"] = time.perf_counter() - started
     except UserError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        typer.echo("translate: interrupted; outputs already written are complete, nothing else was written", err=True)
+        typer.echo("translate: interrupted; every output written so far is complete, and the memory keeps what "
+                   "was translated", err=True)
         raise typer.Exit(130)
 
     table = Table(title="translate run", title_justify="left")
-    for col in ("article", "lang", "engine", "terms", "seconds"):
+    for col in ("article", "lang", "engine", "segments", "from memory", "terms"):
         table.add_column(col, overflow="fold")
     missing = 0
     for item in written:
         t = item.translation
         missing += t.report.total - t.report.realized
-        terms = f"{t.report.realized}/{t.report.total}"
+        term_cell = f"{t.report.realized}/{t.report.total}"
         if t.report.realized < t.report.total:
-            terms += " [red]incomplete[/red]"
-        table.add_row(t.source.slug, f"{t.source_lang}->{t.target_lang}", t.engine, terms, f"{t.seconds:.1f}")
+            term_cell += " [red]incomplete[/red]"
+        table.add_row(t.source.slug, f"{t.source_lang}->{t.target_lang}", t.engine, str(len(t.source.segments)),
+                      str(t.cached), term_cell)
     Console().print(table)
     for item in written:
         for path in item.paths:
             typer.echo(f"wrote {path}")
+        for path in item.skipped:
+            typer.echo(f"up to date {path}")
+    typer.echo("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     if terms:
         for item in written:
             Console().print(_terms_table(item.translation))
     for item in written:
-        for check in item.translation.report.missing:
-            typer.echo(f"{item.translation.source.slug} [{item.translation.target_lang}] {check.segment_id}: "
-                       f"'{check.source}' not realized: {check.reason}", err=True)
-    if strict_terms and missing:
+        t = item.translation
+        no_term = [c for c in t.report.missing if c.strategy == "none"]
+        if no_term:
+            ids = ", ".join(dict.fromkeys(c.entry_id for c in no_term))
+            typer.echo(f"{t.source.slug} [{t.target_lang}]: {len(no_term)} term(s) not realized: the glossary has no "
+                       f"{t.target_lang} term for {ids}", err=True)
+        for check in t.report.missing:
+            if check.strategy != "none":
+                typer.echo(f"{t.source.slug} [{t.target_lang}] {check.segment_id}: '{check.source}' not realized: "
+                           f"{check.reason}", err=True)
+    if project.strict_terms and missing:
         typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
         raise typer.Exit(1)
 
@@ -264,6 +339,80 @@ def models_remove(
         _fail(str(exc))
     for m in gone:
         typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name})")
+
+
+def _memory_path(out: Optional[Path], config: Optional[Path]) -> Path:
+    from .memory import MEMORY_NAME
+
+    project = _project_config(config)
+    return (out or project.output) / MEMORY_NAME
+
+
+MEMORY_OUT_HELP = "Output folder holding the memory [default: translate.yaml's output, else build/]."
+
+
+@memory_app.command("stats")
+def memory_stats(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=MEMORY_OUT_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml]."),
+) -> None:
+    """Segments remembered, per language pair and engine."""
+    from .memory import TranslationMemory
+
+    try:
+        path = _memory_path(out, config)
+        if not path.exists():
+            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
+        memory = TranslationMemory(path)
+        stats = memory.stats()
+        memory.close()
+    except UserError as exc:
+        _fail(str(exc))
+    typer.echo(f"{path}: {stats['segments']} segments, {stats['outputs']} rendered outputs, {stats['bytes'] / 1024:.0f} KiB")
+    for pair in stats["pairs"]:
+        typer.echo(f"  {pair['src']} -> {pair['tgt']}  {pair['segments']} segments  ({pair['engine']})")
+
+
+@memory_app.command("clear")
+def memory_clear(
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=MEMORY_OUT_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml]."),
+) -> None:
+    """Forget every remembered segment (the next run translates everything again)."""
+    from .memory import TranslationMemory
+
+    try:
+        path = _memory_path(out, config)
+        if not path.exists():
+            typer.echo(f"{path}: no translation memory")
+            return
+        memory = TranslationMemory(path)
+        n = memory.clear()
+        memory.close()
+    except UserError as exc:
+        _fail(str(exc))
+    typer.echo(f"cleared {n} segments from {path}")
+
+
+@memory_app.command("export")
+def memory_export(
+    tmx: Path = typer.Option(..., "--tmx", help="TMX 1.4b file to write, for CAT tools."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help=MEMORY_OUT_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml]."),
+) -> None:
+    """Export the memory as TMX 1.4b."""
+    from .memory import TranslationMemory, export_tmx
+
+    try:
+        path = _memory_path(out, config)
+        if not path.exists():
+            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
+        memory = TranslationMemory(path)
+        n = export_tmx(memory, tmx)
+        memory.close()
+    except UserError as exc:
+        _fail(str(exc))
+    typer.echo(f"wrote {n} translation units to {tmx}")
 
 
 def main() -> None:

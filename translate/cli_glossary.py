@@ -9,7 +9,7 @@ import typer
 
 from .errors import UserError
 
-app = typer.Typer(help="Read, edit, check and convert glossaries.", no_args_is_help=True)
+app = typer.Typer(help="Read, edit, check and convert glossaries.", no_args_is_help=True, rich_markup_mode=None)
 
 DEFAULT_GLOSSARY = Path("glossaries") / "political.yaml"
 GLOSSARY_HELP = "Glossary YAML file [default: glossaries/political.yaml, or the only file in glossaries/]."

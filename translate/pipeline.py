@@ -19,9 +19,11 @@ from .glossary import GlossaryEntry, TermHit, TermMatcher
 from .enforce import choose_hypothesis, clean_rendering, substitute, term_forms_to_learn
 from .check import segment_realizes
 from .protect import mask_hits, markers_kept, restore_terms
+from .config import ProjectConfig
+from .memory import TranslationMemory, entry_fingerprint, segment_key
 from .writer import inline_markdown
 
-Progress = Callable[[int], None]
+Progress = Callable[[str, int], None]  # ("cached" | "translated", number of segments)
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class Translation:
     blocks: tuple[Block, ...]
     engine: str  # engine and model identity
     report: TermReport
-    seconds: float = 0.0
+    seconds: float = 0.0  # time to translate the batch this document was part of
+    cached: int = 0  # segments taken from the translation memory
 
     def block(self, block_id: str) -> Block:
         return next(b for b in self.blocks if b.id == block_id)
@@ -99,23 +102,19 @@ def _translate_runs(engine: Engine, items: list[tuple[str, str]], src: str, tgt:
     return out
 
 
-def translate_document(
+def _translate_core(
     doc: Document,
     src: str,
     tgt: str,
-    engine: Engine,
-    entries: Sequence[GlossaryEntry],
-    progress: Progress | None = None,
+    concrete: Engine,
+    hits: dict[str, list[TermHit]],
     hypotheses: int = 4,
-) -> Translation:
-    """Translate every segment of a document in one batch, then enforce the glossary (see enforce.py)."""
-    started = time.perf_counter()
-    concrete = resolve(engine, src, tgt)
-    matcher = TermMatcher(entries, src)
+) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Translate every segment of `doc` in one batch, then enforce the glossary (see enforce.py).
+
+    Returns the final text of each segment (terms in place, markup markers kept) and each term's strategy."""
     segments = doc.segments
     block_of = {s.id: b.id for b in doc.blocks for s in b.segments}
-    hits = {s.id: matcher.find(s.text) for s in segments} if matcher else {}
-    hits = {k: v for k, v in hits.items() if v}
     enforce_hits = {k: [h for h in v if h.entry.preferred(tgt) is not None] for k, v in hits.items()}
     keep_hits = {k: [h for h in v if h.entry.kind == "keep"] for k, v in enforce_hits.items()}
     strategies: dict[tuple[str, str], str] = {}
@@ -131,8 +130,6 @@ def translate_document(
         outputs[sid] = choice.text
         for hit in enforce_hits.get(sid, []):
             strategies[(sid, hit.entry.id)] = "placeholder" if hit.entry.kind == "keep" else choice.strategy
-    if progress:
-        progress(len(to_send))
 
     def unrealized(sid: str) -> bool:
         return not segment_realizes(enforce_hits.get(sid, []), outputs[sid], tgt)
@@ -182,26 +179,109 @@ def translate_document(
     if broken:
         outputs.update(_translate_runs(concrete, broken, src, tgt))
 
-    blocks: list[Block] = []
     finals: dict[str, str] = {}
     for block in doc.blocks:
-        new_segments = []
         for seg in block.segments:
             text = restore_terms(outputs[seg.id], block.id, markers, tgt)
-            text = _tidy_spacing(text, block.markup)
-            finals[seg.id] = text
-            new_segments.append(replace(seg, text=text))
-        blocks.append(replace(block, segments=tuple(new_segments)))
-    report = check_terms(hits, finals, strategies, src, tgt)
-    return Translation(
-        source=doc,
-        source_lang=src,
-        target_lang=tgt,
-        blocks=tuple(blocks),
-        engine=concrete.identity(src, tgt),
-        report=report,
-        seconds=time.perf_counter() - started,
-    )
+            finals[seg.id] = _tidy_spacing(text, block.markup)
+    return finals, strategies
+
+
+def _split_key(key: str) -> tuple[int, str]:
+    index, _, rest = key.partition("|")
+    return int(index), rest
+
+
+def translate_pair(
+    docs: Sequence[Document],
+    src: str,
+    tgt: str,
+    engine: Engine,
+    entries: Sequence[GlossaryEntry],
+    memory: "TranslationMemory | None" = None,
+    progress: Progress | None = None,
+) -> list[Translation]:
+    """Translate several documents into one language: what the memory has is reused, everything else goes to the
+    engine together, in one batch across all the documents."""
+    started = time.perf_counter()
+    concrete = resolve(engine, src, tgt)
+    identity = concrete.identity(src, tgt)
+    matcher = TermMatcher(entries, src)
+    hits: list[dict[str, list[TermHit]]] = []
+    for doc in docs:
+        found = {s.id: matcher.find(s.text) for s in doc.segments} if matcher else {}
+        hits.append({k: v for k, v in found.items() if v})
+
+    finals: list[dict[str, str]] = [{} for _ in docs]
+    strategies: list[dict[tuple[str, str], str]] = [{} for _ in docs]
+    keys: dict[tuple[int, str], tuple[str, str]] = {}
+    if memory is not None:
+        for i, doc in enumerate(docs):
+            for seg in doc.segments:
+                touching = {h.entry.id: h.entry for h in hits[i].get(seg.id, [])}.values()
+                fingerprint = entry_fingerprint(touching, tgt)
+                keys[(i, seg.id)] = (segment_key(identity, src, tgt, seg.text, fingerprint), fingerprint)
+        remembered = memory.get_many([k for k, _ in keys.values()])
+        for (i, sid), (key, _) in keys.items():
+            if key in remembered:
+                finals[i][sid] = remembered[key].target
+                for entry_id, strategy in remembered[key].strategies.items():
+                    strategies[i][(sid, entry_id)] = strategy
+    cached_per_doc = [len(f) for f in finals]
+    cached = sum(cached_per_doc)
+    if progress and cached:
+        progress("cached", cached)
+
+    # Everything not remembered, from every document, as one document with prefixed ids.
+    blocks: list[Block] = []
+    todo_hits: dict[str, list[TermHit]] = {}
+    for i, doc in enumerate(docs):
+        for block in doc.blocks:
+            todo = tuple(replace(s, id=f"{i}|{s.id}") for s in block.segments if s.id not in finals[i])
+            if todo:
+                blocks.append(replace(block, id=f"{i}|{block.id}", segments=todo))
+                for seg in todo:
+                    todo_hits[seg.id] = hits[i].get(_split_key(seg.id)[1], [])
+    if blocks:
+        combined = Document(Path("batch"), "batch", Meta(title=""), tuple(blocks))
+        new_finals, new_strategies = _translate_core(combined, src, tgt, concrete, {k: v for k, v in todo_hits.items() if v})
+        rows = []
+        for key, text in new_finals.items():
+            i, sid = _split_key(key)
+            finals[i][sid] = text
+            seg_strategies = {eid: st for (k, eid), st in new_strategies.items() if k == key}
+            for entry_id, strategy in seg_strategies.items():
+                strategies[i][(sid, entry_id)] = strategy
+            if memory is not None:
+                mkey, fingerprint = keys[(i, sid)]
+                source_text = next(s.text for s in docs[i].segments if s.id == sid)
+                rows.append((mkey, identity, src, tgt, source_text, fingerprint, text, seg_strategies))
+        if memory is not None and rows:
+            memory.put_many(rows)
+        if progress:
+            progress("translated", len(new_finals))
+
+    seconds = time.perf_counter() - started
+    results = []
+    for i, doc in enumerate(docs):
+        out_blocks = tuple(
+            replace(b, segments=tuple(replace(s, text=finals[i][s.id]) for s in b.segments)) for b in doc.blocks
+        )
+        report = check_terms(hits[i], finals[i], strategies[i], src, tgt)
+        results.append(Translation(doc, src, tgt, out_blocks, identity, report, seconds, cached=cached_per_doc[i]))
+    return results
+
+
+def translate_document(
+    doc: Document,
+    src: str,
+    tgt: str,
+    engine: Engine,
+    entries: Sequence[GlossaryEntry],
+    memory: "TranslationMemory | None" = None,
+    progress: Progress | None = None,
+) -> Translation:
+    return translate_pair([doc], src, tgt, engine, entries, memory, progress)[0]
 
 
 def translate_text(text: str, src: str, tgt: str, engine: Engine, entries: Sequence[GlossaryEntry]) -> str:
@@ -218,58 +298,129 @@ def translate_text(text: str, src: str, tgt: str, engine: Engine, entries: Seque
 
 @dataclass(frozen=True)
 class Job:
-    documents: tuple[Document, ...]
-    source_lang: str | None  # None: each article's own lang
-    targets: tuple[str, ...]
-    engine: Engine
-    entries: tuple[GlossaryEntry, ...]
-    out: Path
+    """A checked plan: every article read, every glossary loaded, an engine for every pair."""
 
-    def pairs(self) -> list[tuple[Document, str, str]]:
-        return [
-            (doc, self.source_lang or doc.meta.lang, tgt)
-            for doc in self.documents
-            for tgt in self.targets
-            if tgt != (self.source_lang or doc.meta.lang)
-        ]
+    config: ProjectConfig
+    documents: tuple[Document, ...]
+    entries: tuple[GlossaryEntry, ...]
+    glossaries: tuple[tuple[str, str], ...]  # (name, content hash) of each glossary used, for colophons
 
     @property
-    def segment_count(self) -> int:
-        return sum(len(doc.segments) for doc, _, _ in self.pairs())
+    def out(self) -> Path:
+        return self.config.output
+
+    def source_of(self, doc: Document) -> str:
+        return self.config.source_lang or doc.meta.lang
+
+    def pairs(self) -> list[tuple[str, str, tuple[Document, ...]]]:
+        """(source, target, documents) for every language pair the job translates."""
+        groups: dict[tuple[str, str], list[Document]] = {}
+        for tgt in self.config.targets:
+            for doc in self.documents:
+                src = self.source_of(doc)
+                if src != tgt:
+                    groups.setdefault((src, tgt), []).append(doc)
+        return [(s, t, tuple(d)) for (s, t), d in groups.items()]
+
+    def segment_count(self, tgt: str | None = None) -> int:
+        return sum(len(d.segments) for s, t, docs in self.pairs() if tgt in (None, t) for d in docs)
 
 
 @dataclass(frozen=True)
 class Written:
     translation: Translation
     paths: tuple[Path, ...]
+    skipped: tuple[Path, ...] = ()  # outputs already up to date
 
 
-def plan_job(
-    paths: Sequence[Path], to: str, source_lang: str | None, engine_name: str, glossaries: Sequence[Path], out: Path
-) -> Job:
-    """Read and check every input (articles, languages, glossaries, engines) before any work is done."""
-    from . import languages
+def _glossary_hash(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def plan_job(config: ProjectConfig) -> Job:
+    """Read and check every input (articles, languages, glossaries, engines, render options) before any work."""
     from .document import find_sources
     from .engines import get_engine
     from .glossary import load_glossary, merge
 
-    targets = tuple(lang.code for lang in languages.parse_list(to, what="target language"))
-    src = languages.get(source_lang, what="source language").code if source_lang else None
-    engine = get_engine(engine_name)
-    documents = tuple(read_article(p) for p in find_sources(list(paths)))
-    entries = merge(load_glossary(p) for p in glossaries)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{out}: output folder is a file")
-    job = Job(documents, src, targets, engine, entries, out)
+    if not config.targets:
+        raise UserError("no target language: give --to es[,fr,...] or 'to:' in translate.yaml")
+    if config.output.exists() and not config.output.is_dir():
+        raise UserError(f"{config.output}: output folder is a file")
+    engine = get_engine(config.engine)
+    documents = tuple(read_article(p) for p in find_sources(list(config.source)))
+    paths = list(config.glossaries) if config.glossaries is not None else default_glossaries()
+    glossaries = [load_glossary(p) for p in paths]
+    job = Job(config, documents, merge(glossaries), tuple((g.name, _glossary_hash(p)) for g, p in zip(glossaries, paths)))
     if not job.pairs():
-        raise UserError(f"nothing to do: the articles are already in {', '.join(targets)}")
-    for _, s, t in job.pairs():
-        resolve(engine, s, t)
+        raise UserError(f"nothing to do: the articles are already in {', '.join(config.targets)}")
+    for src, tgt, _ in job.pairs():
+        resolve(engine, src, tgt)
+    if "pdf" in config.formats or "html" in config.formats:
+        from .render import validate_options
+
+        validate_options(render_options(job))
     return job
 
 
-def translate_all(job: Job, progress: Progress | None = None) -> list[Translation]:
-    return [translate_document(doc, s, t, job.engine, job.entries, progress) for doc, s, t in job.pairs()]
+def default_glossaries() -> list[Path]:
+    folder = Path("glossaries")
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+
+
+def open_memory(job: Job) -> TranslationMemory | None:
+    from .memory import MEMORY_NAME
+
+    return TranslationMemory(job.out / MEMORY_NAME) if job.config.memory else None
+
+
+def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int | None,
+                        progress: Progress | None = None) -> list[Translation]:
+    from .engines import get_engine
+
+    if threads:
+        from .engines import argos
+
+        argos.set_threads(threads)
+    memory = open_memory(job)
+    try:
+        return translate_pair(docs, src, tgt, get_engine(job.config.engine), job.entries, memory, progress)
+    finally:
+        if memory is not None:
+            memory.close()
+
+
+def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = None) -> list[Translation]:
+    """Every language pair, one batch per pair; with jobs > 1, pairs run in parallel processes that share the
+    machine's cores between them. progress(target, kind, n) reports segments cached or translated."""
+    import os
+
+    pairs = job.pairs()
+    jobs = min(job.config.jobs, len(pairs))
+    results: dict[tuple[str, str], list[Translation]] = {}
+    if jobs <= 1:
+        for src, tgt, docs in pairs:
+            report = (lambda kind, n, t=tgt: progress(t, kind, n)) if progress else None
+            results[(src, tgt)] = _translate_pair_job(job, src, tgt, docs, None, report)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {pool.submit(_translate_pair_job, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            for future, (src, tgt) in futures.items():
+                results[(src, tgt)] = translations = future.result()
+                if progress:
+                    cached = sum(t.cached for t in translations)
+                    progress(tgt, "cached", cached)
+                    progress(tgt, "translated", sum(len(t.source.segments) for t in translations) - cached)
+    order = {doc.path: i for i, doc in enumerate(job.documents)}
+    flat = [t for (_, _), ts in results.items() for t in ts]
+    return sorted(flat, key=lambda t: (order[t.source.path], job.config.targets.index(t.target_lang)))
 
 
 def output_paths(out: Path, translation: Translation) -> dict[str, Path]:
@@ -277,27 +428,91 @@ def output_paths(out: Path, translation: Translation) -> dict[str, Path]:
     folder = out / slug
     pair = f"{translation.source_lang}-{translation.target_lang}"
     return {
-        "markdown": folder / f"{slug}.{translation.target_lang}.md",
+        "md": folder / f"{slug}.{translation.target_lang}.md",
         "pdf": folder / f"{slug}.{pair}.pdf",
+        "html": folder / f"{slug}.{pair}.html",
         "terms": folder / f"{slug}.{pair}.terms.json",
     }
 
 
-def write_all(job: Job, translations: Sequence[Translation], pdf: bool = True) -> list[Written]:
+def render_options(job: Job):
+    from .render import RenderOptions
+
+    c = job.config
+    return RenderOptions(layout=c.layout, source_side=c.source_side, paper=c.paper, booklet=c.booklet,
+                         pdf_variant=c.pdf_variant, theme=c.theme, glossaries=job.glossaries)
+
+
+def _render_inputs(translation: Translation, options, fmt: str) -> str:
+    """Everything a rendered output depends on, hashed: like make, an unchanged output is not rendered again."""
+    import hashlib
     import json
 
-    from .writer import translation_markdown, write_atomic
+    from . import __version__
+    from .render import design_fingerprint
 
+    data = {
+        "format": fmt,
+        "version": __version__,
+        "design": design_fingerprint(options),
+        "options": repr(options),
+        "engine": translation.engine,
+        "meta": repr(translation.source.meta),
+        "source": [(b.id, b.kind, b.level, b.marker, b.literal, b.text, repr(b.markup)) for b in translation.source.blocks],
+        "target": [(b.id, b.text) for b in translation.blocks],
+        "terms": translation.report.to_json(),
+    }
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    from .writer import write_atomic
+
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    write_atomic(path, text)
+    return True
+
+
+def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None) -> list[Written]:
+    """Write every output; an output whose inputs have not changed since it was written is left alone."""
+    import json
+
+    from .writer import translation_markdown
+
+    formats = job.config.formats
+    memory = open_memory(job)
+    options = render_options(job) if ("pdf" in formats or "html" in formats) else None
     written = []
-    for translation in translations:
-        paths = output_paths(job.out, translation)
-        write_atomic(paths["markdown"], translation_markdown(translation))
-        write_atomic(paths["terms"], json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n")
-        done = [paths["markdown"], paths["terms"]]
-        if pdf:
-            from .render import render_pdf
+    try:
+        for translation in translations:
+            paths = output_paths(job.out, translation)
+            done: list[Path] = []
+            skipped: list[Path] = []
+            report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
+            texts = {"terms": report_json}
+            if "md" in formats:
+                texts["md"] = translation_markdown(translation)
+            for kind, text in texts.items():
+                (done if _write_if_changed(paths[kind], text) else skipped).append(paths[kind])
+            for fmt in ("pdf", "html"):
+                if fmt not in formats:
+                    continue
+                path = paths[fmt]
+                inputs = _render_inputs(translation, options, fmt)
+                if memory is not None and path.exists() and memory.output_inputs(path) == inputs:
+                    skipped.append(path)
+                    continue
+                from .render import render_html, render_pdf
 
-            render_pdf(translation, paths["pdf"])
-            done.append(paths["pdf"])
-        written.append(Written(translation, tuple(done)))
+                (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
+                if memory is not None:
+                    memory.record_output(path, inputs)
+                done.append(path)
+                if on_written:
+                    on_written(path)
+            written.append(Written(translation, tuple(done), tuple(skipped)))
+    finally:
+        if memory is not None:
+            memory.close()
     return written

@@ -21,6 +21,15 @@ BEAM_SIZE = 4
 MAX_BATCH_TOKENS = 4096
 
 _lock = threading.Lock()
+_threads = os.cpu_count() or 1
+
+
+def set_threads(n: int) -> None:
+    """CTranslate2 threads per model: the machine's cores, shared out when several processes translate."""
+    global _threads
+    _threads = max(1, n)
+    forget_packages()
+
 _translators: dict[str, object] = {}
 _packages_cache: list | None = None
 
@@ -76,7 +85,7 @@ def _translator(pkg):
 
             try:
                 translator = ctranslate2.Translator(
-                    str(pkg.package_path / "model"), device="cpu", inter_threads=1, intra_threads=os.cpu_count() or 1
+                    str(pkg.package_path / "model"), device="cpu", inter_threads=1, intra_threads=_threads
                 )
             except (RuntimeError, ValueError) as exc:
                 raise EngineError(f"cannot load Argos model {pkg.package_path}: {exc}") from None

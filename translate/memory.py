@@ -1,0 +1,209 @@
+"""The translation memory: an SQLite database (WAL) under the output folder that remembers every translated
+segment, keyed by everything that decides its translation, and the inputs of every output written.
+
+A segment's key: engine and model identity, source and target language, the source segment (with its markup
+markers), and the glossary entries that touch it. So an unchanged re-run makes no engine call, an edited paragraph
+re-translates only its segments, and a glossary edit only the segments whose terms changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+from .errors import UserError
+from .glossary import GlossaryEntry
+
+MEMORY_NAME = ".translate-memory.sqlite3"
+
+# Numbered schema changes, applied in order inside one transaction each (PRAGMA user_version counts them).
+MIGRATIONS = (
+    """
+    CREATE TABLE segments (
+        key TEXT PRIMARY KEY,
+        engine TEXT NOT NULL,
+        src TEXT NOT NULL,
+        tgt TEXT NOT NULL,
+        source TEXT NOT NULL,
+        glossary TEXT NOT NULL,
+        target TEXT NOT NULL,
+        strategies TEXT NOT NULL,
+        created REAL NOT NULL,
+        used REAL NOT NULL
+    );
+    CREATE INDEX segments_pair ON segments (src, tgt);
+    CREATE TABLE outputs (
+        path TEXT PRIMARY KEY,
+        inputs TEXT NOT NULL,
+        written REAL NOT NULL
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class Remembered:
+    target: str
+    strategies: dict[str, str]  # entry id -> strategy
+
+
+def entry_fingerprint(entries: Iterable[GlossaryEntry], tgt: str) -> str:
+    """What of the glossary can change a segment's translation into `tgt`: the touching entries, canonically."""
+    data = [
+        [e.id, e.kind, e.case_sensitive, sorted(e.terms.items()), sorted((k, list(v)) for k, v in e.forms.items()),
+         sorted((k, list(v)) for k, v in e.forbidden.items() if k == tgt)]
+        for e in sorted(entries, key=lambda e: e.id)
+    ]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def segment_key(engine: str, src: str, tgt: str, source: str, glossary: str) -> str:
+    payload = json.dumps([engine, src, tgt, source, glossary], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class TranslationMemory:
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise UserError(f"{path}: not a usable translation memory ({exc}); move it away or run "
+                            "'translate memory clear'") from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.atomic():
+                for statement in filter(str.strip, script.split(";")):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version={number}")
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- segments ---------------------------------------------------------------------------------------------
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Remembered]:
+        found: dict[str, Remembered] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start : start + 500])
+            rows = self.db.execute(
+                f"SELECT key, target, strategies FROM segments WHERE key IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
+            for key, target, strategies in rows:
+                found[key] = Remembered(target, json.loads(strategies))
+        if found:
+            now = time.time()
+            with self.atomic():
+                self.db.executemany("UPDATE segments SET used=? WHERE key=?", [(now, k) for k in found])
+        return found
+
+    def put_many(self, rows: Iterable[tuple[str, str, str, str, str, str, str, dict[str, str]]]) -> None:
+        """rows: (key, engine, src, tgt, source, glossary, target, strategies)."""
+        now = time.time()
+        with self.atomic():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO segments VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [(k, e, s, t, so, g, ta, json.dumps(st, sort_keys=True), now, now) for k, e, s, t, so, g, ta, st in rows],
+            )
+
+    # --- outputs ----------------------------------------------------------------------------------------------
+
+    def output_inputs(self, path: Path) -> str | None:
+        row = self.db.execute("SELECT inputs FROM outputs WHERE path=?", (str(path.resolve()),)).fetchone()
+        return row[0] if row else None
+
+    def record_output(self, path: Path, inputs: str) -> None:
+        with self.atomic():
+            self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?)", (str(path.resolve()), inputs, time.time()))
+
+    # --- maintenance ------------------------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        total = self.db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+        pairs = self.db.execute(
+            "SELECT src, tgt, engine, COUNT(*) FROM segments GROUP BY src, tgt, engine ORDER BY src, tgt, engine"
+        ).fetchall()
+        outputs = self.db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0]
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return {"segments": total, "outputs": outputs, "bytes": size,
+                "pairs": [{"src": s, "tgt": t, "engine": e, "segments": n} for s, t, e, n in pairs]}
+
+    def clear(self) -> int:
+        with self.atomic():
+            n = self.db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
+            self.db.execute("DELETE FROM segments")
+            self.db.execute("DELETE FROM outputs")
+        self.db.execute("VACUUM")
+        return n
+
+    def rows(self) -> Iterator[tuple[str, str, str, str, str, float]]:
+        yield from self.db.execute(
+            "SELECT src, tgt, engine, source, target, created FROM segments ORDER BY src, tgt, created, key"
+        )
+
+
+def integrity_ok(path: Path) -> bool:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
+def export_tmx(memory: TranslationMemory, path: Path) -> int:
+    """Write the memory as TMX 1.4b: one <tu> per segment; inline markup markers become <ph x="N"/>."""
+    import xml.etree.ElementTree as ET
+
+    from . import __version__
+    from .document import MARKER_RE
+    from .writer import write_atomic
+
+    rows = list(memory.rows())
+    srclang = rows[0][0] if rows else "en"
+    tmx = ET.Element("tmx", version="1.4")
+    ET.SubElement(tmx, "header", {
+        "creationtool": "translate", "creationtoolversion": __version__, "segtype": "sentence",
+        "o-tmf": "translate-memory", "adminlang": "en", "srclang": srclang, "datatype": "plaintext"})
+    body = ET.SubElement(tmx, "body")
+
+    def seg(parent: ET.Element, text: str) -> None:
+        element = ET.SubElement(parent, "seg")
+        pieces = MARKER_RE.split(text)
+        element.text = pieces[0]
+        last = None
+        for i in range(1, len(pieces), 2):
+            last = ET.SubElement(element, "ph", x=str(int(pieces[i]) + 1))
+            last.tail = pieces[i + 1]
+
+    for src, tgt, engine, source, target, created in rows:
+        tu = ET.SubElement(body, "tu", creationdate=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(created)))
+        prop = ET.SubElement(tu, "prop", type="x-engine")
+        prop.text = engine
+        for lang, text in ((src, source), (tgt, target)):
+            tuv = ET.SubElement(tu, "tuv", {"xml:lang": lang})
+            seg(tuv, text)
+    ET.indent(tmx)
+    write_atomic(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(tmx, encoding="unicode") + "\n")
+    return len(rows)
