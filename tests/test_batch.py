@@ -205,3 +205,18 @@ def test_killed_job_leaves_no_partial_output_and_the_rerun_finishes_the_same(tmp
     assert remembered == stored > 0
     got = {k: v for k, v in snapshot(out).items() if not k.startswith(".translate-memory")}
     assert got == snapshot(reference)
+
+
+def test_memory_commands(tmp_path, mini_glossary):
+    out = tmp_path / "out"
+    r = run_cli("memory", "stats", "-o", str(out))
+    assert r.returncode == 2 and "no translation memory yet" in r.stderr.decode()
+    assert run_cli("run", str(SEED), "--to", "es", "--engine", "apertium", "-g", str(mini_glossary), "--format", "md",
+                   "-o", str(out)).returncode == 0
+    stats = run_cli("memory", "stats", "-o", str(out)).stdout.decode()
+    n = len(read_article(SEED).segments)
+    assert f"{n} segments" in stats and "en -> es" in stats
+    r = run_cli("memory", "export", "--tmx", str(tmp_path / "m.tmx"), "-o", str(out))
+    assert r.returncode == 0 and f"wrote {n} translation units" in r.stdout.decode()
+    assert run_cli("memory", "clear", "-o", str(out)).returncode == 0
+    assert "0 segments" in run_cli("memory", "stats", "-o", str(out)).stdout.decode()

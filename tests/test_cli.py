@@ -92,7 +92,8 @@ def test_text_reads_stdin(mini_glossary):
     assert "clase obrera" in r.stdout.decode() and "OTAN" in r.stdout.decode()
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["text"], ["models"], ["models", "list"], ["models", "install"],
+@pytest.mark.parametrize("command", [[], ["run"], ["text"], ["eval"], ["models"], ["models", "list"], ["models", "install"],
+                                     ["memory"], ["memory", "stats"], ["memory", "clear"], ["memory", "export"],
                                      ["models", "remove"]])
 def test_every_command_has_help(command):
     r = run_cli(*command, "--help")

@@ -341,33 +341,34 @@ def models_remove(
         typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name})")
 
 
-def _memory_path(out: Optional[Path], config: Optional[Path]) -> Path:
-    from .memory import MEMORY_NAME
-
-    project = _project_config(config)
-    return (out or project.output) / MEMORY_NAME
-
-
 MEMORY_OUT_HELP = "Output folder holding the memory [default: translate.yaml's output, else build/]."
+CONFIG_HELP = "Project file [default: ./translate.yaml]."
+
+
+def _with_memory(out: Optional[Path], config: Optional[Path], action):
+    """Open the memory of a project's output folder, run `action` on it, close it; errors are one line."""
+    from .memory import MEMORY_NAME, TranslationMemory
+
+    try:
+        path = (out or _project_config(config).output) / MEMORY_NAME
+        if not path.exists():
+            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
+        memory = TranslationMemory(path)
+        try:
+            return path, action(memory)
+        finally:
+            memory.close()
+    except UserError as exc:
+        _fail(str(exc))
 
 
 @memory_app.command("stats")
 def memory_stats(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=MEMORY_OUT_HELP),
-    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml]."),
+    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Segments remembered, per language pair and engine."""
-    from .memory import TranslationMemory
-
-    try:
-        path = _memory_path(out, config)
-        if not path.exists():
-            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
-        memory = TranslationMemory(path)
-        stats = memory.stats()
-        memory.close()
-    except UserError as exc:
-        _fail(str(exc))
+    path, stats = _with_memory(out, config, lambda m: m.stats())
     typer.echo(f"{path}: {stats['segments']} segments, {stats['outputs']} rendered outputs, {stats['bytes'] / 1024:.0f} KiB")
     for pair in stats["pairs"]:
         typer.echo(f"  {pair['src']} -> {pair['tgt']}  {pair['segments']} segments  ({pair['engine']})")
@@ -376,21 +377,10 @@ def memory_stats(
 @memory_app.command("clear")
 def memory_clear(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=MEMORY_OUT_HELP),
-    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml]."),
+    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Forget every remembered segment (the next run translates everything again)."""
-    from .memory import TranslationMemory
-
-    try:
-        path = _memory_path(out, config)
-        if not path.exists():
-            typer.echo(f"{path}: no translation memory")
-            return
-        memory = TranslationMemory(path)
-        n = memory.clear()
-        memory.close()
-    except UserError as exc:
-        _fail(str(exc))
+    path, n = _with_memory(out, config, lambda m: m.clear())
     typer.echo(f"cleared {n} segments from {path}")
 
 
@@ -398,20 +388,12 @@ def memory_clear(
 def memory_export(
     tmx: Path = typer.Option(..., "--tmx", help="TMX 1.4b file to write, for CAT tools."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help=MEMORY_OUT_HELP),
-    config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml]."),
+    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
     """Export the memory as TMX 1.4b."""
-    from .memory import TranslationMemory, export_tmx
+    from .memory import export_tmx
 
-    try:
-        path = _memory_path(out, config)
-        if not path.exists():
-            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
-        memory = TranslationMemory(path)
-        n = export_tmx(memory, tmx)
-        memory.close()
-    except UserError as exc:
-        _fail(str(exc))
+    _, n = _with_memory(out, config, lambda m: export_tmx(m, tmx))
     typer.echo(f"wrote {n} translation units to {tmx}")
 
 
