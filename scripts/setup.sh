@@ -10,7 +10,7 @@ extras=""
 [ "${1:-}" = "--test" ] && extras="[test]"
 
 debs=(apertium apertium-eng-spa apertium-eng-cat poppler-utils fonts-dejavu-core fonts-dejavu-extra
-      fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv python3-pip)
+      fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv python3-pip)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

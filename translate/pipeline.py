@@ -333,12 +333,6 @@ class Written:
     skipped: tuple[Path, ...] = ()  # outputs already up to date
 
 
-def _glossary_hash(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-
 def plan_job(config: ProjectConfig) -> Job:
     """Read and check every input (articles, languages, glossaries, engines, render options) before any work."""
     from .document import find_sources
@@ -353,7 +347,9 @@ def plan_job(config: ProjectConfig) -> Job:
     documents = tuple(read_article(p) for p in find_sources(list(config.source)))
     paths = list(config.glossaries) if config.glossaries is not None else default_glossaries()
     glossaries = [load_glossary(p) for p in paths]
-    job = Job(config, documents, merge(glossaries), tuple((g.name, _glossary_hash(p)) for g, p in zip(glossaries, paths)))
+    from .render import glossary_stamp
+
+    job = Job(config, documents, merge(glossaries), tuple(glossary_stamp(p, g.name) for g, p in zip(glossaries, paths)))
     if not job.pairs():
         raise UserError(f"nothing to do: the articles are already in {', '.join(config.targets)}")
     for src, tgt, _ in job.pairs():

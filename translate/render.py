@@ -1,28 +1,134 @@
-"""to_html / to_pdf: a Translation becomes a bilingual pamphlet (Jinja template, CSS), then a PDF (WeasyPrint).
+"""to_html / render_pdf / render_html: a Translation becomes a bilingual pamphlet (Jinja templates and CSS inside
+the package, optionally overridden by a theme folder), then a PDF (WeasyPrint, optionally imposed as a booklet) or
+one self-contained HTML page.
 
 The only module that knows HTML. Article text reaches HTML through markdown-it with raw HTML off and through
-Jinja's autoescape; WeasyPrint gets a URL fetcher that refuses every URL, so an article can neither read local
-files nor reach the network.
+Jinja's autoescape; article images are never loaded (they become links). WeasyPrint gets a URL fetcher that refuses
+every URL except `data:` and, when a theme is given, regular files that resolve strictly inside the theme folder and
+are at most THEME_FILE_LIMIT bytes; theme templates run in Jinja's sandbox and load only from the theme folder or
+the package.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import logging
+import mimetypes
+import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, TemplateError, TemplateNotFound, select_autoescape
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
-from . import languages
+from . import __version__, languages
 from .document import Block
+from .errors import UserError
 from .pipeline import Translation, plain_text
 from .writer import inline_markdown
 
 TEMPLATE = "pamphlet.html.j2"
-STYLESHEET = "pamphlet.css"
+STYLESHEETS = ("pamphlet.css", "theme.css")  # theme.css is empty in the package: a theme's own additions
+LAYOUTS = ("parallel", "interleaved", "target")
+SIDES = ("left", "right")
+PDF_VARIANTS = ("pdf/a-3u", "pdf/ua-1")
+THEME_FILE_LIMIT = 10 * 1024 * 1024  # bytes: a theme's image, font or stylesheet
+
+
+@dataclass(frozen=True)
+class Paper:
+    key: str
+    size: str  # CSS @page size
+    margin: str  # CSS @page margin: top, sides, bottom
+    font_size: str
+    columns: int  # text columns of the one-flow layouts (interleaved, translation only)
+
+
+PAPERS = {
+    "a4": Paper("a4", "A4", "19mm 17mm 20mm 17mm", "10pt", 2),
+    "a5": Paper("a5", "A5", "14mm 12mm 15mm 12mm", "8.6pt", 1),
+    "letter": Paper("letter", "letter", "0.75in 0.65in 0.8in 0.65in", "10pt", 2),
+}
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """How a pamphlet is laid out and written. `validate_options` checks one before any work is done."""
+
+    layout: str = "parallel"  # parallel | interleaved | target
+    source_side: str = "left"  # the source column in the parallel layout (and which title heads the pages)
+    paper: str = "A4"  # A4 | A5 | Letter (case-insensitive)
+    booklet: bool = False  # A5 pages imposed two per A4 landscape sheet, saddle-stitch order
+    pdf_variant: str | None = None  # pdf/a-3u | pdf/ua-1
+    theme: Path | None = None  # a folder whose templates, CSS, images and fonts override the package's
+    glossaries: tuple[tuple[str, str], ...] = ()  # (name, content hash) of each glossary used, for the colophon
+    generated: datetime | None = None  # when, for the colophon and the PDF's dates; None: now
+
+
+def validate_options(options: RenderOptions) -> None:
+    """Every mistake in `options` at once, as one line (a UserError)."""
+    errors = []
+    if options.layout not in LAYOUTS:
+        errors.append(f"layout {options.layout!r} is not one of {', '.join(LAYOUTS)}")
+    if options.source_side not in SIDES:
+        errors.append(f"source side {options.source_side!r} is not one of {', '.join(SIDES)}")
+    paper = PAPERS.get(str(options.paper).lower())
+    if paper is None:
+        errors.append(f"paper {options.paper!r} is not one of A4, A5, Letter")
+    if options.pdf_variant is not None and options.pdf_variant not in PDF_VARIANTS:
+        errors.append(f"PDF variant {options.pdf_variant!r} is not one of {', '.join(PDF_VARIANTS)}")
+    if options.booklet and paper is not None and paper.key != "a5":
+        errors.append(f"a booklet is made of A5 pages on A4 sheets: use paper A5, not {options.paper}")
+    if options.booklet and options.pdf_variant:
+        errors.append(f"a booklet cannot keep {options.pdf_variant} conformance: choose one of them")
+    if options.theme is not None and not Path(options.theme).is_dir():
+        errors.append(f"theme {options.theme}: not a folder")
+    for item in options.glossaries:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2 and all(isinstance(x, str) and x for x in item)):
+            errors.append(f"glossary stamp {item!r} must be a (name, hash) pair")
+    if errors:
+        raise UserError("; ".join(errors))
+
+
+def design_fingerprint(options: RenderOptions) -> str:
+    """A hash of everything the page design is made of: the package's templates and CSS, the theme folder's files
+    and WeasyPrint's version. A changed design changes the hash, so a build knows to render again."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(f"weasyprint {version('weasyprint')}\n".encode())
+    folders = [("package", Path(__file__).parent / "templates")]
+    if options.theme is not None and Path(options.theme).is_dir():
+        folders.append(("theme", Path(options.theme)))
+    for label, folder in folders:
+        # os.walk does not follow a symlinked folder out of the theme; theme_file refuses linked files outside it
+        files = (Path(top) / name for top, _, names in os.walk(folder) for name in names)
+        for path in sorted(files):
+            try:
+                data = theme_file(folder, path)
+            except ValueError as exc:
+                data = f"refused: {exc}".encode()
+            digest.update(f"{label}/{path.relative_to(folder).as_posix()} {len(data)}\n".encode())
+            digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def glossary_stamp(path: Path, name: str | None = None) -> tuple[str, str]:
+    """(name, first 12 hex digits of the file's SHA-256) for the colophon: which glossary, in which state."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return (name or Path(path).stem, digest)
+
+
+# --- the pamphlet: what the templates see ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -43,52 +149,97 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A glossary entry the article uses, for the appendix."""
+
+    entry_id: str
+    source: Cell
+    target: Cell
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What WeasyPrint writes into the PDF's Info dictionary and XMP (from the <title> and <meta> tags)."""
+
+    title: str
+    author: str
+    subject: str
+    keywords: tuple[str, ...]
+    creator: str
+    lang: str
+    created: str
+
+
+@dataclass(frozen=True)
 class Pamphlet:
     title: Row
     subtitle: Row | None
     rows: tuple[Row, ...]
     source_lang: languages.Language
     target_lang: languages.Language
+    source_title: str
+    target_title: str
     author: str
     date: str
     publication: str
     engine: str
+    terms: tuple[Term, ...]
     terms_realized: int
     terms_total: int
-    generated: str
+    glossaries: tuple[tuple[str, str], ...]
+    generated: datetime
+    images: tuple[str, ...]  # article image URLs, shown as links, never loaded
+
+
+def _render_image(self, tokens, idx, options, env):
+    """An article image becomes a link to it: a pamphlet loads nothing an article names."""
+    token = tokens[idx]
+    src = token.attrGet("src") or ""
+    env.setdefault("images", []).append(src)
+    alt = self.renderInlineAsText(token.children or [], options, env) or src
+    return f'<a class="image" href="{escapeHtml(src)}">[{escapeHtml(alt)}]</a>'
 
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+    md = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+    md.add_render_rule("image", _render_image)
+    return md
 
 
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("translate", "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _cell(block: Block, lang: languages.Language) -> Cell:
+def _cell(block: Block, lang: languages.Language, env: dict) -> Cell:
     if block.kind == "code":
         html = Markup("<pre><code>{}</code></pre>").format(block.literal)
     elif block.kind == "rule":
         html = Markup("<hr>")
     else:
-        html = Markup(_markdown().renderInline(inline_markdown(block.text, block.markup)))
+        html = Markup(_markdown().renderInline(inline_markdown(block.text, block.markup), env).strip())
     return Cell(lang.code, "rtl" if lang.rtl else "ltr", html)
 
 
-def build_pamphlet(translation: Translation) -> Pamphlet:
+def _terms(translation: Translation, src: languages.Language, tgt: languages.Language) -> tuple[Term, ...]:
+    first: dict[str, Term] = {}
+    for check in translation.report.checks:
+        if check.entry_id not in first and check.expected:
+            first[check.entry_id] = Term(
+                check.entry_id,
+                Cell(src.code, "rtl" if src.rtl else "ltr", Markup.escape(check.source)),
+                Cell(tgt.code, "rtl" if tgt.rtl else "ltr", Markup.escape(check.expected)),
+            )
+    return tuple(sorted(first.values(), key=lambda t: str(t.source.html).casefold()))
+
+
+def build_pamphlet(
+    translation: Translation, glossaries: tuple[tuple[str, str], ...] = (), generated: datetime | None = None
+) -> Pamphlet:
     src = languages.get(translation.source_lang)
     tgt = languages.get(translation.target_lang)
+    env: dict = {}
     rows = []
     for source, target in zip(translation.source.blocks, translation.blocks):
-        rows.append(Row(source.id, source.kind, source.level, source.marker, _cell(source, src), _cell(target, tgt)))
+        rows.append(
+            Row(source.id, source.kind, source.level, source.marker, _cell(source, src, env), _cell(target, tgt, env))
+        )
     by_id = {r.id: r for r in rows}
     meta = translation.source.meta
     return Pamphlet(
@@ -97,55 +248,291 @@ def build_pamphlet(translation: Translation) -> Pamphlet:
         rows=tuple(r for r in rows if r.kind not in ("title", "subtitle")),
         source_lang=src,
         target_lang=tgt,
+        source_title=plain_text(next(b for b in translation.source.blocks if b.id == "title")),
+        target_title=translation.title,
         author=meta.author,
-        date=meta.date,
+        date=str(meta.date or ""),
         publication=meta.publication,
         engine=translation.engine,
+        terms=_terms(translation, src, tgt),
         terms_realized=translation.report.realized,
         terms_total=translation.report.total,
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        glossaries=tuple(glossaries),
+        generated=(generated or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0),
+        images=tuple(dict.fromkeys(env.get("images", []))),
     )
 
 
-def stylesheet() -> str:
-    return _environment().loader.get_source(_environment(), STYLESHEET)[0]
+def pamphlet_metadata(p: Pamphlet, layout: str) -> Metadata:
+    how = {
+        "parallel": "side by side",
+        "interleaved": "paragraph by paragraph",
+        "target": "translation only",
+    }[layout]
+    title = p.target_title if layout == "target" else f"{p.source_title} / {p.target_title}"
+    keywords = [p.source_lang.name, p.target_lang.name, "machine translation", "bilingual", p.publication]
+    keywords += [t.target.html.unescape() for t in p.terms[:12]]
+    return Metadata(
+        title=title,
+        author=p.author or p.publication or "unknown author",
+        subject=f"{p.source_lang.name} original with its {p.target_lang.name} machine translation, {how}"
+        if layout != "target"
+        else f"{p.target_lang.name} machine translation of an article in {p.source_lang.name}",
+        keywords=tuple(k.replace(",", " ") for k in dict.fromkeys(keywords) if k),
+        creator=f"translate {__version__} (offline machine translation: {p.engine})",
+        lang=p.target_lang.code,  # made for readers of the translation; every block carries its own lang
+        created=p.generated.isoformat().replace("+00:00", "Z"),
+    )
 
 
-def to_html(pamphlet: Pamphlet) -> str:
-    return _environment().get_template(TEMPLATE).render(p=pamphlet, css=Markup(stylesheet()))
+# --- themes: confined files, sandboxed templates -------------------------------------------------------------
 
 
-def _refusing_fetcher():
-    from weasyprint.urls import URLFetcher
+def theme_file(root: Path, path: Path) -> bytes:
+    """The bytes of `path` if it resolves (symlinks and `..` followed) to a regular file strictly inside `root`
+    and is at most THEME_FILE_LIMIT bytes; ValueError otherwise."""
+    real = Path(os.path.realpath(path))
+    base = Path(os.path.realpath(root))
+    if real == base or not real.is_relative_to(base):
+        raise ValueError(f"{path}: outside the theme folder {root}")
+    if not real.is_file():
+        raise ValueError(f"{path}: not a file in the theme folder")
+    with open(real, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size > THEME_FILE_LIMIT:
+            raise ValueError(f"{path}: larger than {THEME_FILE_LIMIT} bytes")
+        data = handle.read(THEME_FILE_LIMIT + 1)
+    if len(data) > THEME_FILE_LIMIT:
+        raise ValueError(f"{path}: larger than {THEME_FILE_LIMIT} bytes")
+    return data
 
-    class RefusingFetcher(URLFetcher):
-        """Every resource an article names (images, stylesheets, fonts by URL) is refused: no file, no network."""
+
+class ThemeLoader(BaseLoader):
+    """Templates from a theme folder, through `theme_file`; a template the theme lacks comes from the package."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def get_source(self, environment, template):
+        path = self.root.joinpath(*split_template_path(template))
+        if not path.exists() and not path.is_symlink():
+            raise TemplateNotFound(template)
+        try:
+            source = theme_file(self.root, path).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UserError(f"theme template {path}: {exc}") from None
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.exists() and path.stat().st_mtime == mtime
+
+
+@lru_cache(maxsize=8)
+def _environment(theme: str | None) -> SandboxedEnvironment:
+    package = PackageLoader("translate", "templates")
+    loader = ChoiceLoader([ThemeLoader(Path(theme)), package]) if theme else package
+    return SandboxedEnvironment(
+        loader=loader,
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _file_path(url: str, base: Path | None) -> Path | None:
+    """The local path a `file:` URL (or a relative reference, against `base`) names; None for other schemes."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost"):
+            return None
+        return Path(url2pathname(parts.path))
+    if not parts.scheme and not parts.netloc and base is not None and parts.path:
+        return base / unquote(parts.path)
+    return None
+
+
+def _data_uri(data: bytes, name: str) -> str:
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|(@import\s+)(?:"([^"]*)"|'([^']*)')""")
+
+
+_STYLE_ELEMENT = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S | re.I)
+_STYLE_ATTRIBUTE = re.compile(r"""(\sstyle\s*=\s*)("[^"]*"|'[^']*')""", re.I)
+_SRC_ATTRIBUTE = re.compile(r"""(\s(?:src|poster)\s*=\s*)("[^"]*"|'[^']*')""", re.I)
+_DROPPED = re.compile(r"""<link\b[^>]*>|\ssrcset\s*=\s*("[^"]*"|'[^']*')""", re.I)
+
+
+class _Assets:
+    """For the self-contained HTML page: a theme's own files inlined as data: URIs, any other URL a template or
+    stylesheet names replaced by about:invalid (article text is escaped, so these patterns only meet markup)."""
+
+    def __init__(self, theme: Path | None):
+        self.theme = theme
+        self.refused: list[str] = []
+
+    def uri(self, url: str) -> str:
+        url = url.strip()
+        if url.startswith(("data:", "#", "about:")) or not url:
+            return url
+        path = _file_path(url, self.theme) if self.theme else None
+        if path is not None:
+            try:
+                return _data_uri(theme_file(self.theme, path), path.name)
+            except ValueError:
+                pass
+        self.refused.append(url)
+        return "about:invalid"
+
+    def css(self, css: str) -> str:
+        def swap(m: re.Match[str]) -> str:
+            if m.group(4):
+                return f'{m.group(4)}url("{self.uri(m.group(5) if m.group(5) is not None else m.group(6))}")'
+            url = next(g for g in m.groups()[:3] if g is not None)
+            return f'url("{self.uri(url)}")'
+
+        return _CSS_URL.sub(swap, css)
+
+    def html(self, html: str) -> str:
+        import html as entities
+
+        def attribute(convert):
+            def swap(m: re.Match[str]) -> str:
+                value = entities.unescape(m.group(2)[1:-1])
+                return f'{m.group(1)}"{entities.escape(convert(value))}"'
+
+            return swap
+
+        html = _STYLE_ELEMENT.sub(lambda m: m.group(1) + self.css(m.group(2)) + m.group(3), html)
+        html = _STYLE_ATTRIBUTE.sub(attribute(self.css), html)
+        html = _SRC_ATTRIBUTE.sub(attribute(self.uri), html)
+        return _DROPPED.sub("", html)
+
+
+# --- HTML --------------------------------------------------------------------------------------------------------
+
+
+def _cjk_order(p: Pamphlet) -> tuple[str, ...]:
+    """Noto CJK regions, the pamphlet's own first: Han characters take Japanese or Korean forms where they should."""
+    own = [{"ja": "JP", "ko": "KR", "zh": "SC"}.get(lang.code) for lang in (p.target_lang, p.source_lang)]
+    return tuple(dict.fromkeys([r for r in own if r] + ["SC", "JP", "KR"]))
+
+
+def _html(translation: Translation, options: RenderOptions, standalone: bool) -> tuple[str, list[str], Pamphlet]:
+    validate_options(options)
+    pamphlet = build_pamphlet(translation, options.glossaries, options.generated)
+    theme = Path(options.theme) if options.theme else None
+    env = _environment(str(Path(os.path.realpath(theme))) if theme else None)
+    assets = _Assets(theme)
+    sides = ("source", "target") if options.source_side == "left" else ("target", "source")
+    context = dict(
+        p=pamphlet,
+        meta=pamphlet_metadata(pamphlet, options.layout),
+        layout=options.layout,
+        source_side=options.source_side,
+        sides=sides,
+        paper=PAPERS[options.paper.lower()],
+        cjk=_cjk_order(pamphlet),
+        standalone=standalone,
+    )
+    try:
+        # one <style> each: a theme's own @import rules stay at the top of their sheet, where CSS reads them
+        stylesheets = [Markup(env.get_template(name).render(context)) for name in STYLESHEETS]
+        html = env.get_template(TEMPLATE).render(context, stylesheets=stylesheets)
+    except TemplateError as exc:
+        if theme is None:
+            raise
+        where = f"{getattr(exc, 'filename', None) or theme}:{getattr(exc, 'lineno', '') or ''}".rstrip(":")
+        raise UserError(f"theme {where}: {exc.message or type(exc).__name__}") from None
+    if standalone:
+        html = assets.html(html)
+    return html, assets.refused, pamphlet
+
+
+def to_html(translation: Translation, options: RenderOptions = RenderOptions(), standalone: bool = True) -> str:
+    """The pamphlet as HTML. `standalone`: theme files inlined, for the web; otherwise for WeasyPrint."""
+    return _html(translation, options, standalone)[0]
+
+
+def render_html(translation: Translation, path: Path, options: RenderOptions = RenderOptions()) -> list[str]:
+    """Write the self-contained HTML page at `path` (atomically); returns the URLs it did not inline."""
+    from .writer import write_atomic
+
+    html, refused, pamphlet = _html(translation, options, standalone=True)
+    write_atomic(path, html)
+    return list(pamphlet.images) + refused
+
+
+# --- PDF ----------------------------------------------------------------------------------------------------------
+
+
+def _fetcher(theme: Path | None = None):
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class PamphletFetcher(URLFetcher):
+        """Refuses every URL (no file, no network), except data: URLs and, with a theme, the theme's own files."""
 
         def __init__(self) -> None:
-            super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+            super().__init__(allowed_protocols=("data",), allow_redirects=False, fail_on_errors=False)
             self.refused: list[str] = []
 
         def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = _file_path(url, None) if theme is not None else None
+            if path is not None:
+                try:
+                    data = theme_file(theme, path)
+                except ValueError as exc:
+                    self.refused.append(url)
+                    raise ValueError(f"refused to load {url!r}: {exc}") from None
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, data, {"Content-Type": kind})
             self.refused.append(url)
             raise ValueError(f"refused to load {url!r}: pamphlets load nothing from files or the network")
 
-    return RefusingFetcher()
+    return PamphletFetcher()
 
 
-def to_pdf(html: str, path: Path, title: str = "") -> list[str]:
-    """Render HTML to a PDF at `path` (atomically); returns the URLs the fetcher refused."""
-    import logging
+def _refusing_fetcher():
+    return _fetcher(None)
 
+
+def _write_pdf(html: str, theme: Path | None, pdf_variant: str | None) -> tuple[bytes, list[str]]:
     from weasyprint import HTML
 
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    fetcher = _fetcher(theme)
+    base_url = theme.resolve().as_uri() + "/" if theme is not None else None
+    pdf = HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(pdf_variant=pdf_variant)
+    return pdf, fetcher.refused
+
+
+def to_pdf(html: str, path: Path, title: str = "", theme: Path | None = None, pdf_variant: str | None = None) -> list[str]:
+    """Render HTML to a PDF at `path` (atomically); returns the URLs the fetcher refused."""
     from .writer import write_atomic
 
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    fetcher = _refusing_fetcher()
-    pdf = HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()
+    pdf, refused = _write_pdf(html, theme, pdf_variant)
     write_atomic(path, pdf)
-    return fetcher.refused
+    return refused
 
 
-def render_pdf(translation: Translation, path: Path) -> list[str]:
-    return to_pdf(to_html(build_pamphlet(translation)), path, plain_text(translation.blocks[0]))
+def pdf_bytes(translation: Translation, options: RenderOptions = RenderOptions()) -> tuple[bytes, list[str]]:
+    """The pamphlet as PDF bytes (imposed if `options.booklet`), and the URLs not loaded."""
+    html, _, pamphlet = _html(translation, options, standalone=False)
+    theme = Path(options.theme) if options.theme else None
+    pdf, refused = _write_pdf(html, theme, options.pdf_variant)
+    if options.booklet:
+        from .booklet import impose
+
+        pdf = impose(pdf)
+    return pdf, list(pamphlet.images) + refused
+
+
+def render_pdf(translation: Translation, path: Path, options: RenderOptions = RenderOptions()) -> list[str]:
+    """Write the pamphlet PDF at `path` (atomically); returns the URLs not loaded (article images, refused)."""
+    from .writer import write_atomic
+
+    pdf, refused = pdf_bytes(translation, options)
+    write_atomic(path, pdf)
+    return refused
+
