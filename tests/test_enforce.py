@@ -150,3 +150,12 @@ def test_apertium_superblank_placeholder_when_no_rendering_matches():
     text, strategies, report = _run(ApertiumEngine(), "They built the Fourth International.", fi)
     assert "Cuarta Internacional" in text and report.rate == 1.0
     assert strategies["fi"] in ("engine", "substitute", "placeholder")
+
+
+def test_lost_formatting_with_a_realized_term_keeps_both(tmp_path):
+    # the engine realizes the term by itself but drops the emphasis: the fallback must keep the term too
+    engine = LosesMarkers(_engine(tmp_path, WORDS | {"working": "obrera"}))
+    wc = GlossaryEntry("wc2", {"en": "class", "es": "classe"})
+    text, strategies, report = _run(engine, "the *working* class fights", wc)
+    assert text == "la \ue0000\ue001obrera\ue0001\ue001 classe lucha"
+    assert strategies == {"wc2": "fallback"} and report.rate == 1.0

@@ -124,6 +124,7 @@ def _translate_core(
     masked_text = {s.id: s.text for s in masked.segments}
     to_send = [s.id for s in segments if _needs_engine(masked_text[s.id])]
     outputs = {s.id: masked_text[s.id] for s in segments}
+    sent_as = dict(masked_text)  # the text each output was translated from, markers and all
     n = hypotheses if any(enforce_hits.values()) else 1
     for sid, hyps in zip(to_send, _hypotheses(concrete, [masked_text[s] for s in to_send], src, tgt, n)):
         choice = choose_hypothesis(masked_text[sid], hyps, enforce_hits.get(sid, []), tgt)
@@ -163,6 +164,7 @@ def _translate_core(
         broken = [(sid, text3[sid]) for sid in sent if not markers_kept(text3[sid], results[sid])]
         for sid in pending:
             outputs[sid] = results.get(sid, text3[sid])
+            sent_as[sid] = text3[sid]
             for hit in masked_now[sid]:
                 strategies[(sid, hit.entry.id)] = "placeholder"
         if broken:
@@ -172,12 +174,17 @@ def _translate_core(
                     strategies[(sid, hit.entry.id)] = "fallback"
         pending = [sid for sid in pending if not segment_realizes(enforce_hits[sid], restore_terms(
             outputs[sid], block_of[sid], markers, tgt), tgt)]
-    # Formatting or keep markers lost in pass 1 outside any term trouble: same fallback.
-    broken = [(sid, masked_text[sid]) for sid in to_send
-              if sid not in enforce_hits or not any(h.entry.kind != "keep" for h in enforce_hits[sid])
-              if not markers_kept(masked_text[sid], outputs[sid])]
-    if broken:
-        outputs.update(_translate_runs(concrete, broken, src, tgt))
+    # Any other output that lost a formatting or keep marker: the same run-by-run fallback.
+    # Its terms are masked too, so that the pieces carry them.
+    lost = [sid for sid in to_send if not markers_kept(sent_as[sid], outputs[sid])]
+    if lost:
+        masked4, markers4 = mask_hits(doc, {sid: enforce_hits.get(sid, []) for sid in lost})
+        markers.update(markers4)
+        text4 = {s.id: s.text for s in masked4.segments}
+        outputs.update(_translate_runs(concrete, [(sid, text4[sid]) for sid in lost], src, tgt))
+        for sid in lost:
+            for hit in enforce_hits.get(sid, []):
+                strategies[(sid, hit.entry.id)] = "fallback"
 
     finals: dict[str, str] = {}
     for block in doc.blocks:
