@@ -220,3 +220,26 @@ def test_memory_commands(tmp_path, mini_glossary):
     assert r.returncode == 0 and f"wrote {n} translation units" in r.stdout.decode()
     assert run_cli("memory", "clear", "-o", str(out)).returncode == 0
     assert "0 segments" in run_cli("memory", "stats", "-o", str(out)).stdout.decode()
+
+
+@pytest.mark.skipif(not NEWS.is_dir(), reason="../shared/corpus/news is not beside the project")
+def test_ctrl_c_exits_130_with_one_line(tmp_path, mini_glossary):
+    sources = tmp_path / "src"
+    news_articles(sources, 8)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "translate", "run", str(sources), "--to", "es,ca", "--engine",
+                             "apertium", "-g", str(mini_glossary), "--format", "md", "-o", str(out)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None and not (out / MEMORY_NAME).exists():
+        time.sleep(0.02)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the job ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "translate: interrupted; every output written so far is complete, and the translation memory keeps what was "
+        "translated"]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert integrity_ok(out / MEMORY_NAME)

@@ -145,10 +145,6 @@ def run(
             timings["write"] = time.perf_counter() - started
     except UserError as exc:
         _fail(str(exc))
-    except KeyboardInterrupt:
-        typer.echo("translate: interrupted; every output written so far is complete, and the memory keeps what "
-                   "was translated", err=True)
-        raise typer.Exit(130)
 
     table = Table(title="translate run", title_justify="left")
     for col in ("article", "lang", "engine", "segments", "from memory", "terms"):
@@ -397,5 +393,22 @@ def memory_export(
     typer.echo(f"wrote {n} translation units to {tmx}")
 
 
+class Interrupted(BaseException):
+    """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
+
+
+def _interrupt(signum, frame) -> None:
+    raise Interrupted()
+
+
 def main() -> None:
-    app()
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupt)
+    try:
+        app()
+    except Interrupted:
+        # Temporary files were removed on the way out (write_atomic); finished outputs and the memory are whole.
+        sys.stderr.write("translate: interrupted; every output written so far is complete, and the translation "
+                         "memory keeps what was translated\n")
+        sys.exit(130)
