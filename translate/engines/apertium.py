@@ -60,17 +60,20 @@ def _pair_version(mode: str) -> str:
 
 
 def encode(texts: Sequence[str]) -> str:
-    """One stream for the whole batch: each segment opens with its own superblank, markers become superblanks."""
+    """One stream for the whole batch: each segment opens with its own superblank and ends with a null byte;
+    markers become superblanks."""
     lines = []
     for i, text in enumerate(texts):
         escaped = _SPECIAL.sub(r"\\\1", text)
         escaped = MARKER_RE.sub(lambda m: f"[<m{m.group(1)}>]", escaped)
-        lines.append(f"[<s{i}>]{escaped}")
-    return "\n".join(lines) + "\n"
+        lines.append(f"[<s{i}>]{escaped}\n\0")
+    # Null-flush mode (-z): each segment is translated on its own, so a headline without a full stop does not
+    # run into the next sentence; still one process for the whole batch.
+    return "".join(lines)
 
 
 def decode(output: str, count: int) -> list[str]:
-    pieces = _SEGMENT.split(output)
+    pieces = _SEGMENT.split(output.replace("\0", ""))
     # pieces: [before, idx0, text0, idx1, text1, ...]
     found: dict[int, str] = {}
     for idx, text in zip(pieces[1::2], pieces[2::2]):
@@ -108,7 +111,7 @@ class ApertiumEngine:
             raise EngineError(f"apertium has no {src}-{tgt} pair installed")
         try:
             proc = subprocess.run(
-                ["apertium", "-u", "-f", "none", mode],
+                ["apertium", "-z", "-u", "-f", "none", mode],
                 input=encode(texts),
                 capture_output=True,
                 text=True,
