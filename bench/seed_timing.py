@@ -42,9 +42,9 @@ def main() -> None:
     for engine in ("apertium", "argos"):
         times = []
         for _ in range(args.runs):
-            out = home / f"out-{engine}"
+            out = home / f"out-{engine}-{len(times)}"
             started = time.perf_counter()
-            subprocess.run(cmd + ["run", str(seed), "--to", "es", "--engine", engine, "-o", str(out)],
+            subprocess.run(cmd + ["run", str(seed), "--to", "es", "--engine", engine, "-o", str(out), "--no-memory"],
                            env=env, check=True, capture_output=True, cwd=ROOT)
             times.append(time.perf_counter() - started)
         print(f"| {engine} | {statistics.median(times):.2f} | {min(times):.2f} | {max(times):.2f} |")
