@@ -57,7 +57,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-NEWS = SHARED / "corpus" / "news"
 SEED = ROOT / "source" / "ukrainian-workers-refuse-to-end-occupations.md"
 VENV_BIN = Path(sys.executable).parent
 
@@ -82,10 +81,12 @@ os.environ["ARGOS_INTRA_THREADS"] = str(ARGS.threads)  # argostranslate's defaul
 os.environ["ARGOS_INTER_THREADS"] = "1"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import ctranslate2  # noqa: E402
 
 import realistic_model  # noqa: E402
+from corpus_articles import news_articles  # noqa: E402
 from translate import models  # noqa: E402
 from translate.document import read_article  # noqa: E402
 from translate.engines import argos as argos_engine  # noqa: E402
@@ -102,22 +103,6 @@ def timed(fn):
     started = time.perf_counter()
     result = fn()
     return time.perf_counter() - started, result
-
-
-def news_articles(folder: Path, count: int = 8) -> list[Path]:
-    """The corpus news articles as Markdown sources (as tests/test_batch.py news_articles)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for txt in sorted(NEWS.glob("*.txt"))[:count]:
-        lines = txt.read_text(encoding="utf-8").splitlines()
-        header = [l[2:] for l in lines if l.startswith("# ")]
-        body = [l for l in lines if l.strip() and not l.startswith("#")]
-        md = folder / (txt.stem + ".md")
-        meta = {"title": body[0], "lang": "en", "licence": " ".join(header)}
-        md.write_text("---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n\n" + "\n\n".join(body[1:]) + "\n",
-                      encoding="utf-8")
-        paths.append(md)
-    return paths
 
 
 def fifty_articles(sources: list[Path], folder: Path, count: int = 50) -> list[Path]:

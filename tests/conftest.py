@@ -3,8 +3,10 @@ private temporary folder here, before any test module imports it."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
+import threading
 import subprocess
 import sys
 import tempfile
@@ -82,3 +84,37 @@ entries:
         encoding="utf-8",
     )
     return path
+
+
+# A 1x1 red PNG
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
+    "53de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+def counting_server():
+    """A local HTTP server that counts every request: a PNG for *.png, else an SVG that says LEAKED."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            png = self.path.endswith(".png")
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png" if png else "image/svg+xml")
+            self.end_headers()
+            self.wfile.write(PNG if png else
+                             b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>LEAKED</text></svg>')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        server.server_close()

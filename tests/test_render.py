@@ -5,13 +5,11 @@ Real renders of the seed article (Apertium en->es), read back with pypdf and pop
 
 from __future__ import annotations
 
-import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,7 +32,7 @@ from translate.render import (
     validate_options,
 )
 
-from conftest import SEED, pdf_text
+from conftest import PNG, SEED, pdf_text
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
 STAMP = ("mini", "0123456789ab")
@@ -423,35 +421,6 @@ def test_html_page_is_self_contained(seed, tmp_path):
 
 # --- themes --------------------------------------------------------------------------------------------------
 
-# A 1x1 red PNG
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108020000009077"
-    "53de0000000c4944415408d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
-)
-
-
-@pytest.fixture
-def counting_server():
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.end_headers()
-            self.wfile.write(PNG)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_theme_overrides_css_and_templates(tmp_path):

@@ -1,37 +1,9 @@
 """A hostile article can neither read local files nor reach the network while its PDF is rendered."""
 
-import http.server
-import threading
-
 import pytest
 from pypdf import PdfReader
 
 from conftest import needs_apertium, pdf_text, run_cli
-
-
-@pytest.fixture
-def counting_server():
-    hits: list[str] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/svg+xml")
-            self.end_headers()
-            self.wfile.write(b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>LEAKED</text></svg>')
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @needs_apertium
