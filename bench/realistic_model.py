@@ -21,14 +21,11 @@ one of this shape does per token.
 from __future__ import annotations
 
 import io
-import json
-import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import sentencepiece as spm
-from ctranslate2.converters import Converter
+from argos_fixture import write_argosmodel  # tests/ is on sys.path (bench/batch_benchmark.py)
 from ctranslate2.specs import TransformerSpec
 
 LAYERS = 6
@@ -44,7 +41,6 @@ EOS_BIAS = -1.0
 EOS_GAIN = 20.0
 EOS_FREQUENCIES = (0.03, 0.05)  # position rates whose sin/cos the </s> row reads
 MAX_POSITIONS = 1024  # rows of the position table: CTranslate2 truncates sources to 1024 pieces by default
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def corpus_lines(shared: Path) -> list[str]:
@@ -77,16 +73,6 @@ def train_sentencepiece(lines: list[str], vocab_size: int = VOCAB_SIZE) -> bytes
         minloglevel=2,
     )
     return model.getvalue()
-
-
-class _SpecConverter(Converter):
-    """Feeds a ready-made spec through CTranslate2's validate/quantize/save path (as tests/argos_fixture.py)."""
-
-    def __init__(self, spec: TransformerSpec):
-        self._spec = spec
-
-    def _load(self):
-        return self._spec
 
 
 def sinusoids(length: int, d: int) -> np.ndarray:
@@ -181,25 +167,4 @@ def build_package(dest: Path, shared: Path, *, eos_bias: float = EOS_BIAS, quant
     readme = (f"# {name}\n\nRandom-weight transformer-base model for benchmarks (bench/realistic_model.py): "
               f"{LAYERS}+{LAYERS} layers, d_model {D_MODEL}, {HEADS} heads, FFN {FFN}, vocabulary {len(pieces)}, "
               f"</s> bias {eos_bias}, {quantization or 'float32'} weights. Its output is noise.\n")
-    with tempfile.TemporaryDirectory() as tmp:
-        model_dir = Path(tmp) / "model"
-        _SpecConverter(spec).convert(str(model_dir), quantization=quantization, force=True)
-        files = {
-            "metadata.json": json.dumps(metadata, indent=2).encode() + b"\n",
-            "sentencepiece.model": sp_model,
-            "README.md": readme.encode(),
-        }
-        for path in sorted(model_dir.iterdir()):
-            files[f"model/{path.name}"] = path.read_bytes()
-    out = dest / f"{name}.argosmodel"
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for folder in (f"{name}/", f"{name}/model/"):
-            info = zipfile.ZipInfo(folder, _ZIP_DATE)
-            info.external_attr = (0o40755 << 16) | 0x10
-            zf.writestr(info, b"")
-        for rel in sorted(files):
-            info = zipfile.ZipInfo(f"{name}/{rel}", _ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, files[rel])
-    return out
+    return write_argosmodel(dest / f"{name}.argosmodel", name, metadata, sp_model, readme, spec, quantization)

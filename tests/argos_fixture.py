@@ -193,10 +193,15 @@ def build_argos_package(
     )
 
     dest.mkdir(parents=True, exist_ok=True)
-    out_path = dest / f"{name}.argosmodel"
+    return write_argosmodel(dest / f"{name}.argosmodel", name, metadata, sp_model, readme, spec)
+
+
+def write_argosmodel(out_path: Path, name: str, metadata: dict, sp_model: bytes, readme: str, spec: TransformerSpec,
+                     quantization: str | None = None) -> Path:
+    """Zip a package folder `name/` (metadata.json, sentencepiece.model, README.md, model/) reproducibly."""
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "model"
-        _SpecConverter(spec).convert(str(model_dir), force=True)
+        _SpecConverter(spec).convert(str(model_dir), quantization=quantization, force=True)
         files = {
             "metadata.json": json.dumps(metadata, indent=2, ensure_ascii=False).encode() + b"\n",
             "sentencepiece.model": sp_model,

@@ -11,6 +11,7 @@ from .check import check_terms
 from .document import Document, Meta, make_block, strip_markers
 from .engines import Engine, resolve
 from .errors import UserError
+from .files import read_text
 from .glossary import GlossaryEntry, TermMatcher
 from .pipeline import Translation, plain_text, translate_document
 
@@ -29,12 +30,7 @@ class Score:
 
 def read_references(path: Path) -> list[tuple[str, str]]:
     """`source<TAB>reference` lines; '#' lines and blank lines are skipped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    text = read_text(path, "a TSV file of source<TAB>reference lines")
     pairs = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):

@@ -26,6 +26,7 @@ import yaml
 
 from . import languages
 from .errors import UserError
+from .files import read_text
 
 KINDS = ("term", "keep")
 CASES = ("insensitive", "sensitive")
@@ -171,14 +172,7 @@ class _Lines:
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file into data and its node tree; malformed YAML or bytes become a UserError with file:line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, expected a YAML file") from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    text = read_text(path, "a YAML file")
     try:
         return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:

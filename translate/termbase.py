@@ -39,6 +39,7 @@ from xml.parsers import expat
 
 from . import languages
 from .errors import UserError
+from .files import read_bytes, read_text
 from .glossary import Glossary, GlossaryEntry
 
 FORMATS = ("tbx", "csv", "omegat")
@@ -150,26 +151,6 @@ def _derived_id(terms: dict[str, str], source: str | None) -> str:
         if slug:
             return slug
     return "entry"
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, expected a termbase file") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def _read_text(path: Path) -> str:
-    data = _read_bytes(path)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UserError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 def _language_order(glossary: Glossary, source_lang: str | None) -> list[str]:
@@ -329,7 +310,7 @@ _MAX_DEPTH = 100  # TBX nests about 8 deep; the tree is walked recursively
 
 
 def _parse_xml(path: Path) -> _Node:
-    data = _read_bytes(path)
+    data = read_bytes(path, "a termbase file")
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         declared = re.match(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""", data)
         if declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8"):
@@ -618,7 +599,7 @@ def _split_list(cell: str) -> list[str]:
 
 
 def _read_csv(path: Path, source_lang: str | None) -> Imported:
-    text = _read_text(path)
+    text = read_text(path, "a termbase file")
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise UserError(f"{path}:1: no header row: the first line must name the columns' languages, such as en,es,fr")
@@ -770,7 +751,7 @@ def _read_omegat(path: Path, source_lang: str | None, target_lang: str | None) -
             raise UserError(f"{path}: unknown {what} language {raw!r}: pass --source and --target, one of {known}")
     if src == tgt:
         raise UserError(f"{path}: source and target language are both {src!r}: pass --source and --target")
-    text = _read_text(path)
+    text = read_text(path, "a termbase file")
     warn = _Warnings(path)
     groups: dict[str, dict] = {}
     for number, line in enumerate(text.splitlines(), 1):
