@@ -45,7 +45,6 @@ f. Peak memory of `translate run DIR --to es,ca --engine apertium --format md --
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -84,9 +83,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import ctranslate2  # noqa: E402
-
 import realistic_model  # noqa: E402
 from corpus_articles import news_articles  # noqa: E402
+
 from translate import models  # noqa: E402
 from translate.document import read_article  # noqa: E402
 from translate.engines import argos as argos_engine  # noqa: E402

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from translate.engines.apertium import ApertiumEngine  # noqa: E402
 from translate.evaluate import evaluate, read_references  # noqa: E402
-from translate.glossary import load_glossary  # noqa: E402
+from translate.terms.glossary import load_glossary  # noqa: E402
 
 
 def main() -> int:

@@ -49,9 +49,9 @@ def main() -> None:
 
     from translate.document import read_article
     from translate.engines.apertium import ApertiumEngine
-    from translate.glossary import load_glossary
     from translate.pipeline import translate_document
-    from translate.render import RenderOptions, glossary_stamp, pdf_bytes, to_html
+    from translate.publish.render import RenderOptions, glossary_stamp, pdf_bytes, to_html
+    from translate.terms.glossary import load_glossary
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     glossary = load_glossary(GLOSSARY)

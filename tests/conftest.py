@@ -6,10 +6,10 @@ from __future__ import annotations
 import http.server
 import os
 import shutil
-import threading
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest

@@ -1,13 +1,13 @@
 """Apertium, the real Debian engine, on the real seed article."""
 
-import pytest
-
-from translate.document import read_article, strip_markers
-from translate.engines.apertium import ApertiumEngine
-from translate.glossary import load_glossary
-from translate.pipeline import translate_document, translate_text
 
 from conftest import GLOSSARY, SEED, needs_apertium
+
+from translate.data import strip_markers
+from translate.document import read_article
+from translate.engines.apertium import ApertiumEngine
+from translate.pipeline import translate_document, translate_text
+from translate.terms.glossary import load_glossary
 
 pytestmark = needs_apertium
 

@@ -2,11 +2,8 @@
 CTranslate2 with the package's own SentencePiece tokenizer."""
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
-
 from argos_fixture import build_argos_package
 from conftest import SEED, run_cli
 

@@ -1,6 +1,5 @@
 """Batch jobs: project file, translation memory, incremental rebuilds, parallel pairs, crash safety."""
 
-import json
 import os
 import re
 import signal
@@ -9,20 +8,17 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from conftest import ROOT, SEED, needs_apertium, run_cli, snapshot
+from corpus_articles import NEWS, news_articles
 
 from translate.config import load_config
 from translate.document import read_article
 from translate.errors import UserError
-from translate.glossary import load_glossary
 from translate.memory import MEMORY_NAME, TranslationMemory, export_tmx, integrity_ok
 from translate.pipeline import translate_pair
-
-from conftest import ROOT, SEED, SHARED, needs_apertium, run_cli, snapshot
-from corpus_articles import NEWS, news_articles
-
+from translate.terms.glossary import load_glossary
 
 
 class CountingApertium:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import SEED, needs_apertium, run_cli, snapshot
 
 

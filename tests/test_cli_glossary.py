@@ -3,10 +3,9 @@
 import shutil
 
 import pytest
-
-from translate.glossary import load_glossary
-
 from conftest import GLOSSARY, SEED, run_cli
+
+from translate.terms.glossary import load_glossary
 
 
 @pytest.fixture

@@ -1,11 +1,11 @@
 from pathlib import Path
 
 import pytest
-
-from translate.document import MARKER_RE, find_sources, read_article, strip_markers
-from translate.errors import UserError
-
 from conftest import SEED
+
+from translate.data import MARKER_RE, strip_markers
+from translate.document import find_sources, read_article
+from translate.errors import UserError
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "a.md") -> Path:

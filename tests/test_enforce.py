@@ -3,16 +3,14 @@
 import zipfile
 from pathlib import Path
 
-import pytest
-
-from translate.document import inline_block
-from translate.enforce import choose_hypothesis, substitute
-from translate.glossary import GlossaryEntry, TermMatcher
-from translate.pipeline import translate_text
-from translate.protect import restore_terms
-
 from argos_fixture import build_argos_package
 from conftest import needs_apertium
+
+from translate.data import GlossaryEntry
+from translate.document import inline_block
+from translate.terms.enforce import choose_hypothesis, substitute
+from translate.terms.glossary import TermMatcher
+from translate.terms.protect import restore_terms
 
 WC = GlossaryEntry("working-class", {"en": "working class", "es": "clase obrera"}, forms={"es": ("clases obreras",)},
                    forbidden={"es": ("clase trabajadora",)})
@@ -75,7 +73,7 @@ WORDS = {"the": "la", "working": "trabajadora", "class": "classe", "fights": "lu
 
 
 def _doc(text):
-    from translate.document import Document, Meta
+    from translate.data import Document, Meta
 
     return Document(Path("t.md"), "t", Meta(title="T"), (inline_block("title", "title", "T"), inline_block("b1", "paragraph", text)))
 
@@ -119,7 +117,7 @@ class LosesMarkers:
         return "loses-markers"
 
     def translate(self, texts, src, tgt):
-        from translate.document import MARKER_RE
+        from translate.data import MARKER_RE
 
         return [MARKER_RE.sub("", t) for t in self.inner.translate(texts, src, tgt)]
 

@@ -1,10 +1,9 @@
 import json
 
 import pytest
+from conftest import needs_apertium, run_cli
 
 from translate.evaluate import score
-
-from conftest import needs_apertium, run_cli
 
 
 def test_score_against_itself_is_perfect_and_terms_are_counted():

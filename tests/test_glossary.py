@@ -1,11 +1,10 @@
-from pathlib import Path
 
 import pytest
-
-from translate.errors import UserError
-from translate.glossary import GlossaryEntry, TermMatcher, count_forms, load_glossary
-
 from conftest import GLOSSARY, SEED
+
+from translate.data import GlossaryEntry
+from translate.errors import UserError
+from translate.terms.glossary import TermMatcher, count_forms, load_glossary
 
 
 def entry(id, en, es=None, case_sensitive=False, forms=None, kind="term"):

@@ -7,11 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import GLOSSARY, ROOT, SEED
 
+from translate.data import GlossaryEntry
 from translate.document import read_article
 from translate.errors import UserError
-from translate.glossary import Glossary, GlossaryEntry, load_glossary
-from translate.glossary_edit import (
+from translate.terms.edit import (
     HEADER,
     RULES,
     Coverage,
@@ -28,8 +29,7 @@ from translate.glossary_edit import (
     save_glossary,
     update_entry,
 )
-
-from conftest import GLOSSARY, ROOT, SEED
+from translate.terms.glossary import Glossary, load_glossary
 
 
 def small() -> Glossary:
@@ -197,8 +197,8 @@ def test_edit_starts_a_missing_file_and_keeps_a_lock_file_beside_it(tmp_path):
 ADDER = """
 import sys, time
 from pathlib import Path
-from translate.glossary import GlossaryEntry
-from translate.glossary_edit import add_entry, edit_glossary
+from translate.data import GlossaryEntry
+from translate.terms.edit import add_entry, edit_glossary
 path, tag, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 while not go.exists():
     time.sleep(0.005)

@@ -4,22 +4,21 @@ import re
 import subprocess
 
 import pytest
+from conftest import SEED, needs_apertium, pdf_text
 from pypdf import PdfReader
 
-from translate.document import read_article, strip_markers
+from translate.data import strip_markers
+from translate.document import read_article
 from translate.engines.apertium import ApertiumEngine
 from translate.pipeline import translate_document
-from translate.glossary import load_glossary
-from translate.render import render_pdf
-
-from conftest import SEED, needs_apertium, pdf_text
+from translate.publish.render import render_pdf
+from translate.terms.glossary import load_glossary
 
 pytestmark = needs_apertium
 
 
 @pytest.fixture(scope="module")
 def seed_pdf(tmp_path_factory):
-    from pathlib import Path
 
     gloss = tmp_path_factory.mktemp("g") / "g.yaml"
     gloss.write_text("entries:\n- id: working-class\n  terms: {en: working class, es: clase obrera}\n")
@@ -76,10 +75,10 @@ def test_every_font_embedded(seed_pdf):
 
 
 def test_latin_cyrillic_greek_render_with_real_glyphs(tmp_path):
-    from translate.document import Document, Meta, inline_block
-    from translate.check import TermReport
-    from translate.pipeline import Translation
     from pathlib import Path
+
+    from translate.data import Document, Meta, TermReport, Translation
+    from translate.document import inline_block
 
     src = (inline_block("title", "title", "Workers of the world"),
            inline_block("b1", "paragraph", "Unite, comrades."))

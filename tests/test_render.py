@@ -15,14 +15,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from conftest import PNG, SEED, pdf_text
 from pypdf import PdfReader
 
-from translate.booklet import saddle_stitch_order
-from translate.check import TermReport
-from translate.document import Document, Meta, inline_block, read_article, strip_markers
+from translate.data import Document, Meta, TermReport, Translation, strip_markers
+from translate.document import inline_block, read_article
 from translate.errors import UserError
-from translate.pipeline import Translation
-from translate.render import (
+from translate.publish.booklet import saddle_stitch_order
+from translate.publish.render import (
     THEME_FILE_LIMIT,
     RenderOptions,
     glossary_stamp,
@@ -31,8 +31,6 @@ from translate.render import (
     to_html,
     validate_options,
 )
-
-from conftest import PNG, SEED, pdf_text
 
 WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
 STAMP = ("mini", "0123456789ab")
@@ -44,8 +42,8 @@ def seed(tmp_path_factory):
     if shutil.which("apertium") is None:
         pytest.skip("apertium is not installed (scripts/setup.sh installs it)")
     from translate.engines.apertium import ApertiumEngine
-    from translate.glossary import load_glossary
     from translate.pipeline import translate_document
+    from translate.terms.glossary import load_glossary
 
     gloss = tmp_path_factory.mktemp("g") / "g.yaml"
     gloss.write_text(
@@ -563,7 +561,7 @@ def test_hostile_theme_reads_nothing_outside_its_folder_and_makes_no_request(tmp
 
 
 def test_design_fingerprint_follows_theme_files(tmp_path):
-    from translate.render import design_fingerprint
+    from translate.publish.render import design_fingerprint
 
     theme = tmp_path / "theme"
     theme.mkdir()

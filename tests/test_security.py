@@ -1,9 +1,7 @@
 """A hostile article can neither read local files nor reach the network while its PDF is rendered."""
 
-import pytest
-from pypdf import PdfReader
-
 from conftest import needs_apertium, pdf_text, run_cli
+from pypdf import PdfReader
 
 
 @needs_apertium
@@ -40,7 +38,7 @@ A [link]({base}/page) and <{base}/autolink> and <style>@import url("file:///etc/
 
 
 def test_fetcher_refuses_every_url(tmp_path, counting_server):
-    from translate.render import to_pdf
+    from translate.publish.render import to_pdf
 
     base, hits = counting_server
     html = f"""<html><head><link rel="stylesheet" href="{base}/style.css">

@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
-from translate.errors import UserError
-from translate.glossary import Glossary, GlossaryEntry, load_glossary
-from translate.termbase import Imported, detect_format, language_code, read_termbase, slugify, write_termbase
-
 from conftest import GLOSSARY, SHARED
+
+from translate.data import GlossaryEntry
+from translate.errors import UserError
+from translate.terms.glossary import Glossary, load_glossary
+from translate.terms.termbase import Imported, detect_format, language_code, read_termbase, slugify, write_termbase
 
 CORPUS = SHARED / "corpus" / "terminology"
 IATE = CORPUS / "tbx2-default_iate-export-excerpt_en-es.tbx"

@@ -2,8 +2,10 @@ import os
 
 import pytest
 
-from translate.document import Markup, parse_blocks
-from translate.writer import block_markdown, inline_markdown, write_atomic
+from translate.data import Markup
+from translate.document import parse_blocks
+from translate.files import write_atomic
+from translate.publish.writer import block_markdown, inline_markdown
 
 SAMPLE = """# A *heading* with `code`
 

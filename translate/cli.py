@@ -45,7 +45,7 @@ def _glossary_paths(given: Optional[List[Path]]) -> list[Path]:
 
 
 def _load_entries(paths: list[Path]):
-    from .glossary import load_glossary, merge
+    from .terms.glossary import load_glossary, merge
 
     return merge(load_glossary(p) for p in paths)
 
@@ -54,7 +54,7 @@ ENGINE_HELP = "auto (Argos when a package is installed, else Apertium), argos or
 
 
 def _project_config(config: Optional[Path]):
-    from .config import find_config, load_config, ProjectConfig
+    from .config import ProjectConfig, find_config, load_config
 
     path = config or find_config()
     if config is not None and not config.is_file():
@@ -287,8 +287,8 @@ def eval_(
 @models_app.command("list")
 def models_list() -> None:
     """Installed Argos packages, and the Apertium pairs this machine has."""
-    from .engines.apertium import ApertiumEngine
     from . import models
+    from .engines.apertium import ApertiumEngine
 
     installed = models.installed()
     typer.echo(f"Argos packages in {models.packages_dir()}:")

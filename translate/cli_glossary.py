@@ -102,7 +102,7 @@ def list_entries(
     from rich.table import Table
 
     from . import languages
-    from .glossary import load_glossary
+    from .terms.glossary import load_glossary
 
     try:
         g = load_glossary(default_glossary(glossary))
@@ -132,8 +132,8 @@ def show(
     glossary: Optional[Path] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
 ) -> None:
     """One entry in full: terms, accepted forms, forbidden renderings, note."""
-    from .glossary import load_glossary
-    from .glossary_edit import _unknown_id
+    from .terms.edit import _unknown_id
+    from .terms.glossary import load_glossary
 
     try:
         g = load_glossary(default_glossary(glossary))
@@ -146,7 +146,7 @@ def show(
 
 
 def _edit(path: Path, change) -> None:
-    from .glossary_edit import edit_glossary
+    from .terms.edit import edit_glossary
 
     edit_glossary(path, change)
 
@@ -163,8 +163,8 @@ def add(
     glossary: Optional[Path] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
 ) -> None:
     """Add an entry: one option per language, e.g. --en 'working class' --es 'clase obrera'."""
-    from .glossary import GlossaryEntry
-    from .glossary_edit import add_entry, make_id
+    from .data import GlossaryEntry
+    from .terms.edit import add_entry, make_id
 
     try:
         terms = _language_args(ctx.args)
@@ -198,7 +198,7 @@ def edit(
     glossary: Optional[Path] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
 ) -> None:
     """Change an entry: --es 'new term' replaces the Spanish term; languages not named are kept."""
-    from .glossary_edit import update_entry
+    from .terms.edit import update_entry
 
     try:
         if kind is not None and kind not in ("term", "keep"):
@@ -223,7 +223,7 @@ def remove(
     glossary: Optional[Path] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
 ) -> None:
     """Remove an entry."""
-    from .glossary_edit import remove_entry
+    from .terms.edit import remove_entry
 
     try:
         path = default_glossary(glossary)
@@ -239,8 +239,9 @@ def lint(
     strict: bool = typer.Option(False, "--strict", help="Warnings fail too."),
 ) -> None:
     """Check a glossary: duplicate ids and terms, conflicting targets, missing languages, overlaps, ... Exit 1 on errors."""
-    from .glossary import load_glossary
-    from .glossary_edit import format_issue, lint as run_lint
+    from .terms.edit import format_issue
+    from .terms.edit import lint as run_lint
+    from .terms.glossary import load_glossary
 
     try:
         path = default_glossary(glossary)
@@ -262,8 +263,8 @@ def fmt(
     check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 when a file is not canonical."),
 ) -> None:
     """Rewrite glossaries in the one canonical format (sorted, stable) so diffs stay small."""
-    from .glossary import load_glossary
-    from .glossary_edit import dump_glossary, locked, save_glossary
+    from .terms.edit import dump_glossary, locked, save_glossary
+    from .terms.glossary import load_glossary
 
     try:
         paths = glossary or [default_glossary(None)]
@@ -296,8 +297,8 @@ def coverage(
 
     from . import languages
     from .document import find_sources, read_article
-    from .glossary import load_glossary, merge
-    from .glossary_edit import coverage as run_coverage
+    from .terms.edit import coverage as run_coverage
+    from .terms.glossary import load_glossary, merge
 
     try:
         src = languages.get(from_, what="source language").code
@@ -331,9 +332,9 @@ def import_(
     to: Optional[str] = typer.Option(None, "--to", help="OmegaT: target language [default: from the file name]."),
 ) -> None:
     """Add a termbase's concepts to a glossary: entries with an id already there are replaced."""
-    from .glossary import Glossary
-    from .glossary_edit import edit_glossary
-    from .termbase import read_termbase
+    from .terms.edit import edit_glossary
+    from .terms.glossary import Glossary
+    from .terms.termbase import read_termbase
 
     try:
         imported = read_termbase(file, format, source_lang=from_, target_lang=to)
@@ -364,9 +365,9 @@ def export(
     to: Optional[str] = typer.Option(None, "--to", help="OmegaT: target language."),
 ) -> None:
     """Write a glossary as TBX, CSV or an OmegaT glossary."""
-    from .glossary import load_glossary
-    from .termbase import detect_format, write_termbase
-    from .writer import write_atomic
+    from .files import write_atomic
+    from .terms.glossary import load_glossary
+    from .terms.termbase import detect_format, write_termbase
 
     try:
         if tbx_version not in (2, 3):

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from . import languages
 from .errors import UserError
-from .glossary import _Lines, read_yaml
+from .files import YamlLines, read_yaml
 
 CONFIG_NAME = "translate.yaml"
 LAYOUTS = ("parallel", "interleaved", "target")
@@ -129,7 +129,7 @@ _PATH_FIELDS = {"source", "output", "glossaries", "theme"}
 
 def load_config(path: Path) -> ProjectConfig:
     data, root = read_yaml(path)
-    lines = _Lines(str(path), root)
+    lines = YamlLines(str(path), root)
     if data is None:
         data = {}
     if not isinstance(data, dict):

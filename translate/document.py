@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,80 +17,13 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import languages
+from .data import CLOSE, OPEN, Block, Document, Markup, Meta, Segment, marker
 from .errors import UserError
 from .sentences import split_sentences
 
-OPEN, CLOSE = "\ue000", "\ue001"
-MARKER_RE = re.compile(f"{OPEN}(\\d+){CLOSE}")
-
-# Block kinds whose text is translated; "code" and "rule" are carried over as they are.
-TEXT_KINDS = ("title", "subtitle", "heading", "paragraph", "quote", "item")
 _META_KEYS = ("title", "subtitle", "date", "author", "publication", "lang")
 
 
-def marker(n: int) -> str:
-    return f"{OPEN}{n}{CLOSE}"
-
-
-def strip_markers(text: str) -> str:
-    return MARKER_RE.sub("", text)
-
-
-@dataclass(frozen=True)
-class Markup:
-    """One piece of inline markup lifted out of a block: `kind` is em/strong/s/link (with _open/_close), code,
-    image, br or term; `value` holds the URL, code text, or the term's source text."""
-
-    kind: str
-    value: str = ""
-    extra: str = ""  # link title, image alt text, term entry id
-
-
-@dataclass(frozen=True)
-class Segment:
-    id: str
-    text: str  # one sentence, markers in place of markup
-
-
-@dataclass(frozen=True)
-class Block:
-    id: str
-    kind: str  # title, subtitle, heading, paragraph, quote, item, code, rule
-    segments: tuple[Segment, ...] = ()
-    markup: tuple[Markup, ...] = ()
-    level: int = 0  # heading level; nesting depth of lists and quotes
-    marker: str = ""  # list bullet or number ("-", "3."), empty for a continued list item
-    literal: str = ""  # the text of a code block, never translated
-
-    @property
-    def text(self) -> str:
-        return " ".join(s.text for s in self.segments)
-
-
-@dataclass(frozen=True)
-class Meta:
-    title: str
-    lang: str = "en"
-    subtitle: str = ""
-    date: str = ""
-    author: str = ""
-    publication: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Document:
-    path: Path
-    slug: str
-    meta: Meta
-    blocks: tuple[Block, ...]
-
-    @property
-    def segments(self) -> list[Segment]:
-        return [s for b in self.blocks for s in b.segments]
-
-    def with_blocks(self, blocks: tuple[Block, ...]) -> "Document":
-        return replace(self, blocks=blocks)
 
 
 def slugify(name: str) -> str:

@@ -7,13 +7,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .check import check_terms
-from .document import Document, Meta, make_block, strip_markers
+from .data import Document, GlossaryEntry, Meta, Translation, plain_text
+from .document import make_block
 from .engines import Engine, resolve
 from .errors import UserError
 from .files import read_text
-from .glossary import GlossaryEntry, TermMatcher
-from .pipeline import Translation, plain_text, translate_document
+from .pipeline import translate_document
+from .terms.check import check_terms
+from .terms.glossary import TermMatcher
 
 
 @dataclass(frozen=True)

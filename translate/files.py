@@ -1,8 +1,14 @@
-"""Reading a user's input files: every way a read can fail becomes one UserError line naming the file."""
+"""Users' files: reading (every failure one UserError line naming the file, YAML with line numbers) and writing
+through a temporary file and a rename, so no output path ever holds a partial file."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from .errors import UserError
 
@@ -26,3 +32,54 @@ def read_text(path: Path, expected: str = "a text file") -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write to a temporary file beside `path`, then rename over it: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class YamlLines:
+    """Line numbers of the YAML nodes, so every message can name file and line."""
+
+    def __init__(self, path: str, root: yaml.Node | None):
+        self.path = path
+        self.root = root
+
+    def at(self, node: yaml.Node | None) -> str:
+        line = node.start_mark.line + 1 if node is not None else 1
+        return f"{self.path}:{line}"
+
+    @staticmethod
+    def child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+            for k, v in node.value:
+                if getattr(k, "value", None) == key:
+                    return v
+        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            return node.value[key]
+        return None
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Parse a YAML file into data and its node tree; malformed YAML or bytes become a UserError with file:line."""
+    text = read_text(path, "a YAML file")
+    try:
+        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise UserError(f"{path}:{line}: malformed YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: malformed YAML: {exc}") from None

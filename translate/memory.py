@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
+from .data import GlossaryEntry
 from .errors import UserError
-from .glossary import GlossaryEntry
 
 MEMORY_NAME = ".translate-memory.sqlite3"
 
@@ -177,8 +177,8 @@ def export_tmx(memory: TranslationMemory, path: Path) -> int:
     import xml.etree.ElementTree as ET
 
     from . import __version__
-    from .document import MARKER_RE
-    from .writer import write_atomic
+    from .data import MARKER_RE
+    from .files import write_atomic
 
     rows = list(memory.rows())
     srclang = rows[0][0] if rows else "en"

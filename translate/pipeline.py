@@ -7,48 +7,23 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .check import TermReport, check_terms
-from .document import MARKER_RE, Block, Document, Markup, Meta, Segment, inline_block, read_article, strip_markers
-from .errors import UserError
-from .engines import Engine, resolve
-from .glossary import GlossaryEntry, TermHit, TermMatcher
-from .enforce import choose_hypothesis, clean_rendering, substitute, term_forms_to_learn
-from .check import segment_realizes
-from .protect import mask_hits, markers_kept, restore_terms
 from .config import ProjectConfig
+from .data import MARKER_RE, Block, Document, GlossaryEntry, Markup, Meta, TermHit, Translation, strip_markers
+from .document import inline_block, read_article
+from .engines import Engine, resolve
+from .errors import UserError
 from .memory import TranslationMemory, entry_fingerprint, segment_key
-from .writer import inline_markdown
+from .publish.writer import inline_markdown
+from .terms.check import check_terms, segment_realizes
+from .terms.enforce import choose_hypothesis, clean_rendering, substitute, term_forms_to_learn
+from .terms.glossary import TermMatcher
+from .terms.protect import markers_kept, mask_hits, restore_terms
 
 Progress = Callable[[str, int], None]  # ("cached" | "translated", number of segments)
-
-
-@dataclass(frozen=True)
-class Translation:
-    """One document in one target language: blocks with the same ids and markup as the source."""
-
-    source: Document
-    source_lang: str
-    target_lang: str
-    blocks: tuple[Block, ...]
-    engine: str  # engine and model identity
-    report: TermReport
-    seconds: float = 0.0  # time to translate the batch this document was part of
-    cached: int = 0  # segments taken from the translation memory
-
-    def block(self, block_id: str) -> Block:
-        return next(b for b in self.blocks if b.id == block_id)
-
-    @property
-    def title(self) -> str:
-        return plain_text(self.block("title"))
-
-
-def plain_text(block: Block) -> str:
-    return re.sub(r"\s+", " ", strip_markers(block.text)).strip()
 
 
 def _needs_engine(text: str) -> bool:
@@ -344,7 +319,7 @@ def plan_job(config: ProjectConfig) -> Job:
     """Read and check every input (articles, languages, glossaries, engines, render options) before any work."""
     from .document import find_sources
     from .engines import get_engine
-    from .glossary import load_glossary, merge
+    from .terms.glossary import load_glossary, merge
 
     if not config.targets:
         raise UserError("no target language: give --to es[,fr,...] or 'to:' in translate.yaml")
@@ -354,7 +329,7 @@ def plan_job(config: ProjectConfig) -> Job:
     documents = tuple(read_article(p) for p in find_sources(list(config.source)))
     paths = list(config.glossaries) if config.glossaries is not None else default_glossaries()
     glossaries = [load_glossary(p) for p in paths]
-    from .render import glossary_stamp
+    from .publish.render import glossary_stamp
 
     job = Job(config, documents, merge(glossaries), tuple(glossary_stamp(p, g.name) for g, p in zip(glossaries, paths)))
     if not job.pairs():
@@ -362,7 +337,7 @@ def plan_job(config: ProjectConfig) -> Job:
     for src, tgt, _ in job.pairs():
         resolve(engine, src, tgt)
     if "pdf" in config.formats or "html" in config.formats:
-        from .render import validate_options
+        from .publish.render import validate_options
 
         validate_options(render_options(job))
     return job
@@ -439,7 +414,7 @@ def output_paths(out: Path, translation: Translation) -> dict[str, Path]:
 
 
 def render_options(job: Job):
-    from .render import RenderOptions
+    from .publish.render import RenderOptions
 
     c = job.config
     return RenderOptions(layout=c.layout, source_side=c.source_side, paper=c.paper, booklet=c.booklet,
@@ -452,7 +427,7 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
     import json
 
     from . import __version__
-    from .render import design_fingerprint
+    from .publish.render import design_fingerprint
 
     data = {
         "format": fmt,
@@ -469,7 +444,7 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
-    from .writer import write_atomic
+    from .files import write_atomic
 
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
@@ -481,7 +456,7 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     """Write every output; an output whose inputs have not changed since it was written is left alone."""
     import json
 
-    from .writer import translation_markdown
+    from .publish.writer import translation_markdown
 
     formats = job.config.formats
     memory = open_memory(job)
@@ -506,7 +481,7 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
                 if memory is not None and path.exists() and memory.output_inputs(path) == inputs:
                     skipped.append(path)
                     continue
-                from .render import render_html, render_pdf
+                from .publish.render import render_html, render_pdf
 
                 (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
                 if memory is not None:

@@ -9,7 +9,7 @@ import subprocess
 from typing import Sequence
 
 from .. import languages
-from ..document import MARKER_RE
+from ..data import MARKER_RE
 from ..errors import EngineError
 
 _SPECIAL = re.compile(r"([\[\]\\^$/@*<>{}#])")

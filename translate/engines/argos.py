@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Sequence
 
-from ..document import MARKER_RE
+from ..data import MARKER_RE
 from ..errors import EngineError
 
 PIVOT = "en"

@@ -25,10 +25,10 @@ from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
-from . import languages
-from .document import Document, strip_markers
-from .errors import UserError
-from .glossary import _ID_RE, KINDS, Glossary, GlossaryEntry, TermMatcher, load_glossary, term_pattern
+from .. import languages
+from ..data import Document, GlossaryEntry, strip_markers
+from ..errors import UserError
+from .glossary import _ID_RE, KINDS, Glossary, TermMatcher, load_glossary, term_pattern
 
 HEADER = "# Canonical format: written by 'translate glossary fmt'; remarks go in 'note' fields.\n"
 

@@ -31,10 +31,9 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
-from . import __version__, languages
-from .document import Block
-from .errors import UserError
-from .pipeline import Translation, plain_text
+from .. import __version__, languages
+from ..data import Block, Translation, plain_text
+from ..errors import UserError
 from .writer import inline_markdown
 
 TEMPLATE = "pamphlet.html.j2"
@@ -326,7 +325,7 @@ class ThemeLoader(BaseLoader):
 
 @lru_cache(maxsize=8)
 def _environment(theme: str | None) -> SandboxedEnvironment:
-    package = PackageLoader("translate", "templates")
+    package = PackageLoader("translate.publish", "templates")
     loader = ChoiceLoader([ThemeLoader(Path(theme)), package]) if theme else package
     return SandboxedEnvironment(
         loader=loader,
@@ -455,7 +454,7 @@ def to_html(translation: Translation, options: RenderOptions = RenderOptions(), 
 
 def render_html(translation: Translation, path: Path, options: RenderOptions = RenderOptions()) -> list[str]:
     """Write the self-contained HTML page at `path` (atomically); returns the URLs it did not inline."""
-    from .writer import write_atomic
+    from ..files import write_atomic
 
     html, refused, pamphlet = _html(translation, options, standalone=True)
     write_atomic(path, html)
@@ -509,7 +508,7 @@ def _write_pdf(html: str, theme: Path | None, pdf_variant: str | None) -> tuple[
 
 def to_pdf(html: str, path: Path, title: str = "", theme: Path | None = None, pdf_variant: str | None = None) -> list[str]:
     """Render HTML to a PDF at `path` (atomically); returns the URLs the fetcher refused."""
-    from .writer import write_atomic
+    from ..files import write_atomic
 
     pdf, refused = _write_pdf(html, theme, pdf_variant)
     write_atomic(path, pdf)
@@ -530,7 +529,7 @@ def pdf_bytes(translation: Translation, options: RenderOptions = RenderOptions()
 
 def render_pdf(translation: Translation, path: Path, options: RenderOptions = RenderOptions()) -> list[str]:
     """Write the pamphlet PDF at `path` (atomically); returns the URLs not loaded (article images, refused)."""
-    from .writer import write_atomic
+    from ..files import write_atomic
 
     pdf, refused = pdf_bytes(translation, options)
     write_atomic(path, pdf)

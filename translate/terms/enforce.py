@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..data import TermHit, strip_markers
 from .check import realized_count, segment_realizes
-from .document import strip_markers
-from .glossary import TermHit, term_pattern
+from .glossary import term_pattern
 from .protect import capitalize, markers_kept, target_term
 
 

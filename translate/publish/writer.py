@@ -3,18 +3,15 @@ and every file through a temporary file and a rename, so no output path ever hol
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
-from .document import MARKER_RE, Block, Markup
+from ..data import MARKER_RE, Block, Markup
 
 if TYPE_CHECKING:
-    from .pipeline import Translation
+    from ..data import Translation
 
 _ESCAPE = re.compile(r"([\\`*_\[\]<>~|])")
 _PAIRS = {"em_open": "em_close", "strong_open": "strong_close", "s_open": "s_close", "link_open": "link_close"}
@@ -124,7 +121,7 @@ def front_matter(data: dict) -> str:
 
 def translation_markdown(translation: "Translation") -> str:
     """The translated article: front matter (lang set) and the body in source order."""
-    from .pipeline import plain_text
+    from ..data import plain_text
 
     meta = translation.source.meta
     data: dict = {"title": translation.title}
@@ -152,19 +149,3 @@ def translation_markdown(translation: "Translation") -> str:
         body.append(("" if tight or not body else "\n") + block_markdown(block))
         previous = block
     return front_matter(data) + "\n" + "\n".join(body) + "\n"
-
-
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file beside `path`, then rename over it: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

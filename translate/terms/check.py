@@ -3,65 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
 
-from .document import strip_markers
-from .glossary import GlossaryEntry, TermHit, count_forms
+from ..data import GlossaryEntry, TermCheck, TermHit, TermReport, strip_markers
+from .glossary import count_forms
 from .protect import target_term
-
-# How a term reached the output, in the order the pipeline tries them.
-STRATEGIES = ("engine", "hypothesis", "substitute", "placeholder", "fallback", "none")
-
-
-@dataclass(frozen=True)
-class TermCheck:
-    segment_id: str
-    entry_id: str
-    source: str  # the term as the source writes it
-    expected: str  # the glossary's target term
-    realized: bool
-    strategy: str  # one of STRATEGIES
-    found: str = ""  # the accepted form the output has, if any
-    forbidden: tuple[str, ...] = ()  # forbidden renderings found in the segment's output
-    reason: str = ""  # why a term is not realized
-
-
-@dataclass(frozen=True)
-class TermReport:
-    source_lang: str
-    target_lang: str
-    checks: tuple[TermCheck, ...]
-
-    @property
-    def total(self) -> int:
-        return len(self.checks)
-
-    @property
-    def realized(self) -> int:
-        return sum(c.realized for c in self.checks)
-
-    @property
-    def rate(self) -> float:
-        return self.realized / self.total if self.total else 1.0
-
-    @property
-    def missing(self) -> tuple[TermCheck, ...]:
-        return tuple(c for c in self.checks if not c.realized)
-
-    @property
-    def forbidden_found(self) -> tuple[TermCheck, ...]:
-        return tuple(c for c in self.checks if c.forbidden)
-
-    def to_json(self) -> dict:
-        return {
-            "source_lang": self.source_lang,
-            "target_lang": self.target_lang,
-            "terms_total": self.total,
-            "terms_realized": self.realized,
-            "term_success_rate": round(self.rate, 4),
-            "forbidden_found": sum(1 for c in self.checks if c.forbidden),
-            "occurrences": [asdict(c) | {"forbidden": list(c.forbidden)} for c in self.checks],
-        }
 
 
 def accepted_forms(entry: GlossaryEntry, hits: list[TermHit], tgt: str) -> tuple[str, ...]:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from .document import MARKER_RE, Block, Document, Segment, marker
-from .glossary import GlossaryEntry, TermHit
+from ..data import MARKER_RE, Block, Document, GlossaryEntry, Segment, TermHit, marker
 
 # (block id, marker number) -> the hit the marker stands for
 Markers = dict[tuple[str, int], TermHit]

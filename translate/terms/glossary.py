@@ -17,59 +17,20 @@ is the source, inflections when it is the target); `forbidden` renderings the ch
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
-from . import languages
-from .errors import UserError
-from .files import read_text
+from .. import languages
+from ..data import GlossaryEntry, TermHit
+from ..errors import UserError
+from ..files import YamlLines, read_yaml
 
 KINDS = ("term", "keep")
 CASES = ("insensitive", "sensitive")
 _ENTRY_KEYS = {"id", "terms", "forms", "forbidden", "case", "kind", "note"}
 _TOP_KEYS = {"name", "description", "languages", "entries"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    id: str
-    terms: dict[str, str]
-    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    forbidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    case_sensitive: bool = False
-    kind: str = "term"
-    note: str = ""
-    origin: str = ""  # "file:line", for messages
-
-    def __hash__(self) -> int:  # entries are compared by value, hashed by id and origin
-        return hash((self.id, self.origin))
-
-    def source_forms(self, lang: str) -> tuple[str, ...]:
-        """Every way the concept is written in `lang` when that language is the source."""
-        preferred = self.preferred(lang)
-        if preferred is None:
-            return ()
-        return _unique((preferred, *self.forms.get(lang, ())))
-
-    def preferred(self, lang: str) -> str | None:
-        """The term to write in `lang`; a keep entry is written as in any language it names."""
-        if lang in self.terms:
-            return self.terms[lang]
-        if self.kind == "keep" and self.terms:
-            return next(iter(self.terms.values()))
-        return None
-
-    def accepted(self, lang: str) -> tuple[str, ...]:
-        """Forms that count as the term realized in a `lang` translation."""
-        preferred = self.preferred(lang)
-        if preferred is None:
-            return ()
-        return _unique((preferred, *self.forms.get(lang, ())))
 
 
 @dataclass(frozen=True)
@@ -82,20 +43,6 @@ class Glossary:
 
     def covers(self, src: str, tgt: str) -> list[GlossaryEntry]:
         return [e for e in self.entries if e.source_forms(src) and e.preferred(tgt) is not None]
-
-
-@dataclass(frozen=True)
-class TermHit:
-    """One occurrence of a glossary entry in a source text: text[start:end] is what the source says."""
-
-    entry: GlossaryEntry
-    start: int
-    end: int
-    text: str
-
-
-def _unique(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(i for i in items if i))
 
 
 def term_pattern(term: str, case_sensitive: bool) -> re.Pattern[str]:
@@ -148,41 +95,6 @@ def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
 # --- loading -------------------------------------------------------------------------------------------------
 
 
-class _Lines:
-    """Line numbers of the YAML nodes, so every message can name file and line."""
-
-    def __init__(self, path: str, root: yaml.Node | None):
-        self.path = path
-        self.root = root
-
-    def at(self, node: yaml.Node | None) -> str:
-        line = node.start_mark.line + 1 if node is not None else 1
-        return f"{self.path}:{line}"
-
-    @staticmethod
-    def child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
-            for k, v in node.value:
-                if getattr(k, "value", None) == key:
-                    return v
-        if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            return node.value[key]
-        return None
-
-
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
-    """Parse a YAML file into data and its node tree; malformed YAML or bytes become a UserError with file:line."""
-    text = read_text(path, "a YAML file")
-    try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise UserError(f"{path}:{line}: malformed YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: malformed YAML: {exc}") from None
-
-
 def _lang_map(value: Any, *, where: str, key: str, listy: bool, errors: list[str]) -> dict:
     if value is None:
         return {}
@@ -211,7 +123,7 @@ def _lang_map(value: Any, *, where: str, key: str, listy: bool, errors: list[str
 def load_glossary(path: Path) -> Glossary:
     """Read and validate one glossary file, reporting every mistake at once."""
     data, root = read_yaml(path)
-    lines = _Lines(str(path), root)
+    lines = YamlLines(str(path), root)
     errors: list[str] = []
     if not isinstance(data, dict):
         raise UserError(f"{lines.at(root)}: a glossary must be a mapping with 'name', 'languages' and 'entries'")

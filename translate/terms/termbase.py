@@ -37,10 +37,11 @@ from pathlib import Path
 from typing import Iterable, Iterator
 from xml.parsers import expat
 
-from . import languages
-from .errors import UserError
-from .files import read_bytes, read_text
-from .glossary import Glossary, GlossaryEntry
+from .. import languages
+from ..data import GlossaryEntry
+from ..errors import UserError
+from ..files import read_bytes, read_text
+from .glossary import Glossary
 
 FORMATS = ("tbx", "csv", "omegat")
 _EXTENSIONS = {".tbx": "tbx", ".csv": "csv", ".tsv": "omegat", ".txt": "omegat", ".utf8": "omegat"}

@@ -1,0 +1,217 @@
+"""The flow's data: frozen dataclasses that every stage passes on and none of them owns.
+
+Document -> Block -> Segment (text with markers in place of inline markup), GlossaryEntry and TermHit (a glossary
+term found in a segment), TermCheck and TermReport (what the check found), Translation (a document in one target
+language). This module imports nothing of the project's, so any stage can use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable
+
+OPEN, CLOSE = "\ue000", "\ue001"
+MARKER_RE = re.compile(f"{OPEN}(\\d+){CLOSE}")
+
+# Block kinds whose text is translated; "code" and "rule" are carried over as they are.
+TEXT_KINDS = ("title", "subtitle", "heading", "paragraph", "quote", "item")
+
+
+def marker(n: int) -> str:
+    return f"{OPEN}{n}{CLOSE}"
+
+
+def strip_markers(text: str) -> str:
+    return MARKER_RE.sub("", text)
+
+
+@dataclass(frozen=True)
+class Markup:
+    """One piece of inline markup lifted out of a block: `kind` is em/strong/s/link (with _open/_close), code,
+    image, br or term; `value` holds the URL, code text, or the term's source text."""
+
+    kind: str
+    value: str = ""
+    extra: str = ""  # link title, image alt text, term entry id
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    text: str  # one sentence, markers in place of markup
+
+
+@dataclass(frozen=True)
+class Block:
+    id: str
+    kind: str  # title, subtitle, heading, paragraph, quote, item, code, rule
+    segments: tuple[Segment, ...] = ()
+    markup: tuple[Markup, ...] = ()
+    level: int = 0  # heading level; nesting depth of lists and quotes
+    marker: str = ""  # list bullet or number ("-", "3."), empty for a continued list item
+    literal: str = ""  # the text of a code block, never translated
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+
+@dataclass(frozen=True)
+class Meta:
+    title: str
+    lang: str = "en"
+    subtitle: str = ""
+    date: str = ""
+    author: str = ""
+    publication: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    path: Path
+    slug: str
+    meta: Meta
+    blocks: tuple[Block, ...]
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [s for b in self.blocks for s in b.segments]
+
+    def with_blocks(self, blocks: tuple[Block, ...]) -> "Document":
+        return replace(self, blocks=blocks)
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    id: str
+    terms: dict[str, str]
+    forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    forbidden: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    case_sensitive: bool = False
+    kind: str = "term"
+    note: str = ""
+    origin: str = ""  # "file:line", for messages
+
+    def __hash__(self) -> int:  # entries are compared by value, hashed by id and origin
+        return hash((self.id, self.origin))
+
+    def source_forms(self, lang: str) -> tuple[str, ...]:
+        """Every way the concept is written in `lang` when that language is the source."""
+        preferred = self.preferred(lang)
+        if preferred is None:
+            return ()
+        return _unique((preferred, *self.forms.get(lang, ())))
+
+    def preferred(self, lang: str) -> str | None:
+        """The term to write in `lang`; a keep entry is written as in any language it names."""
+        if lang in self.terms:
+            return self.terms[lang]
+        if self.kind == "keep" and self.terms:
+            return next(iter(self.terms.values()))
+        return None
+
+    def accepted(self, lang: str) -> tuple[str, ...]:
+        """Forms that count as the term realized in a `lang` translation."""
+        preferred = self.preferred(lang)
+        if preferred is None:
+            return ()
+        return _unique((preferred, *self.forms.get(lang, ())))
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """One occurrence of a glossary entry in a source text: text[start:end] is what the source says."""
+
+    entry: GlossaryEntry
+    start: int
+    end: int
+    text: str
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+# How a term reached the output, in the order the pipeline tries them.
+STRATEGIES = ("engine", "hypothesis", "substitute", "placeholder", "fallback", "none")
+
+
+@dataclass(frozen=True)
+class TermCheck:
+    segment_id: str
+    entry_id: str
+    source: str  # the term as the source writes it
+    expected: str  # the glossary's target term
+    realized: bool
+    strategy: str  # one of STRATEGIES
+    found: str = ""  # the accepted form the output has, if any
+    forbidden: tuple[str, ...] = ()  # forbidden renderings found in the segment's output
+    reason: str = ""  # why a term is not realized
+
+
+@dataclass(frozen=True)
+class TermReport:
+    source_lang: str
+    target_lang: str
+    checks: tuple[TermCheck, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.checks)
+
+    @property
+    def realized(self) -> int:
+        return sum(c.realized for c in self.checks)
+
+    @property
+    def rate(self) -> float:
+        return self.realized / self.total if self.total else 1.0
+
+    @property
+    def missing(self) -> tuple[TermCheck, ...]:
+        return tuple(c for c in self.checks if not c.realized)
+
+    @property
+    def forbidden_found(self) -> tuple[TermCheck, ...]:
+        return tuple(c for c in self.checks if c.forbidden)
+
+    def to_json(self) -> dict:
+        return {
+            "source_lang": self.source_lang,
+            "target_lang": self.target_lang,
+            "terms_total": self.total,
+            "terms_realized": self.realized,
+            "term_success_rate": round(self.rate, 4),
+            "forbidden_found": sum(1 for c in self.checks if c.forbidden),
+            "occurrences": [asdict(c) | {"forbidden": list(c.forbidden)} for c in self.checks],
+        }
+
+
+@dataclass(frozen=True)
+class Translation:
+    """One document in one target language: blocks with the same ids and markup as the source."""
+
+    source: Document
+    source_lang: str
+    target_lang: str
+    blocks: tuple[Block, ...]
+    engine: str  # engine and model identity
+    report: TermReport
+    seconds: float = 0.0  # time to translate the batch this document was part of
+    cached: int = 0  # segments taken from the translation memory
+
+    def block(self, block_id: str) -> Block:
+        return next(b for b in self.blocks if b.id == block_id)
+
+    @property
+    def title(self) -> str:
+        return plain_text(self.block("title"))
+
+
+def plain_text(block: Block) -> str:
+    return re.sub(r"\s+", " ", strip_markers(block.text)).strip()
+
+
