@@ -101,6 +101,20 @@ def test_tmx_export(tmp_path, mini_glossary):
     assert langs == {"en", "es"}
 
 
+def test_tmx_export_pairs_span_ends_and_keeps_points(tmp_path):
+    article = tmp_path / "a.md"
+    article.write_text("---\ntitle: T\n---\n\nThe *new* policy of the [party](https://example.org) `x`.\n")
+    memory = TranslationMemory(tmp_path / MEMORY_NAME)
+    translate_pair([read_article(article)], "en", "es", CountingApertium(), [], memory)
+    export_tmx(memory, tmp_path / "m.tmx")
+    units = ET.parse(tmp_path / "m.tmx").getroot().findall("body/tu")
+    tuvs = next(tu for tu in units if "policy" in "".join(tu.itertext())).findall("tuv")
+    for tuv in tuvs:
+        seg = tuv.find("seg")
+        assert [e.get("i") for e in seg.iter("bpt")] == ["1", "2"] and [e.get("i") for e in seg.iter("ept")] == ["1", "2"]
+        assert [e.get("x") for e in seg.iter("ph")] == ["3"]
+
+
 def test_project_file_errors_name_key_and_line(tmp_path):
     path = tmp_path / "translate.yaml"
     path.write_text("to: [es, zz]\nengine: google\nlayout: grid\njobs: 0\ncolour: red\n", encoding="utf-8")

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED
 
-from translate.data import MARKER_RE, strip_markers
+from translate.data import MARKER_PARTS_RE, OPEN, SPAN_CLOSE, SPAN_OPEN, strip_markers
 from translate.document import find_sources, read_article
 from translate.errors import UserError
 
@@ -62,8 +62,8 @@ code stays
     # URLs and code are lifted out: an engine never sees them
     assert "example.org" not in joined and "rm -rf" not in joined
     assert strip_markers(texts[0]) == "Read the report now."
-    kinds = [para.markup[int(n)].kind for n in MARKER_RE.findall(joined)]
-    assert kinds == ["link_open", "link_close", "code", "em_open", "em_close"]
+    kinds = [(kind, para.markup[int(n)].kind) for kind, n in MARKER_PARTS_RE.findall(joined)]
+    assert kinds == [(SPAN_OPEN, "link"), (SPAN_CLOSE, "link"), (OPEN, "code"), (SPAN_OPEN, "em"), (SPAN_CLOSE, "em")]
     assert para.markup[0].value == "https://example.org/r?a=1" and para.markup[0].extra == "T"
     assert [b.kind for b in doc.blocks] == [
         "title", "subtitle", "heading", "paragraph", "quote", "item", "item", "item", "code"]

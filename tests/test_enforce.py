@@ -125,11 +125,11 @@ class LosesMarkers:
 def test_lost_placeholders_fall_back_run_by_run(tmp_path):
     engine = LosesMarkers(_engine(tmp_path, WORDS))
     text, strategies, report = _run(engine, "the *working class* and the Maidan square", WC, MAIDAN)
-    assert text == "la \ue0000\ue001clase obrera\ue0001\ue001 y la Maidan plaza"
+    assert text == "la \ue0020\ue001clase obrera\ue0030\ue001 y la Maidan plaza"
     assert strategies == {"working-class": "fallback", "maidan": "fallback"} and report.rate == 1.0
     # formatting markers alone, no term: the same fallback keeps the emphasis
     text, _, _ = _run(engine, "the *class* fights")
-    assert text == "la \ue0000\ue001classe\ue0001\ue001 lucha"
+    assert text == "la \ue0020\ue001classe\ue0030\ue001 lucha"
 
 
 @needs_apertium
@@ -155,5 +155,5 @@ def test_lost_formatting_with_a_realized_term_keeps_both(tmp_path):
     engine = LosesMarkers(_engine(tmp_path, WORDS | {"working": "obrera"}))
     wc = GlossaryEntry("wc2", {"en": "class", "es": "classe"})
     text, strategies, report = _run(engine, "the *working* class fights", wc)
-    assert text == "la \ue0000\ue001obrera\ue0001\ue001 classe lucha"
+    assert text == "la \ue0020\ue001obrera\ue0030\ue001 classe lucha"
     assert strategies == {"wc2": "fallback"} and report.rate == 1.0

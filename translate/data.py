@@ -12,15 +12,31 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-OPEN, CLOSE = "\ue000", "\ue001"
-MARKER_RE = re.compile(f"{OPEN}(\\d+){CLOSE}")
+# Inline markers stand for markup lifted out of a block's text (see document.lift_inline). Each names an entry of
+# the block's `markup` by number: a point marker stands where a thing is (inline code, an image, a line break, a
+# masked term); a span's open and close markers share one number and wrap the words that carry the markup
+# (emphasis, links), so an engine that moves words can move the markup with them.
+OPEN, CLOSE = "\ue000", "\ue001"  # point marker: OPEN n CLOSE
+SPAN_OPEN, SPAN_CLOSE = "\ue002", "\ue003"  # span: SPAN_OPEN n CLOSE ... SPAN_CLOSE n CLOSE
+MARKER_CHARS = OPEN + CLOSE + SPAN_OPEN + SPAN_CLOSE
+MARKER_RE = re.compile(f"[{OPEN}{SPAN_OPEN}{SPAN_CLOSE}](\\d+){CLOSE}")  # any marker; group 1 is its number
+MARKER_PARTS_RE = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}])(\\d+){CLOSE}")  # group 1 its kind, 2 its number
 
 # Block kinds whose text is translated; "code" and "rule" are carried over as they are.
 TEXT_KINDS = ("title", "subtitle", "heading", "paragraph", "quote", "item")
+SPAN_KINDS = ("em", "strong", "s", "link")  # markup that wraps words; the rest are points
 
 
 def marker(n: int) -> str:
     return f"{OPEN}{n}{CLOSE}"
+
+
+def span_open(n: int) -> str:
+    return f"{SPAN_OPEN}{n}{CLOSE}"
+
+
+def span_close(n: int) -> str:
+    return f"{SPAN_CLOSE}{n}{CLOSE}"
 
 
 def strip_markers(text: str) -> str:
@@ -29,12 +45,16 @@ def strip_markers(text: str) -> str:
 
 @dataclass(frozen=True)
 class Markup:
-    """One piece of inline markup lifted out of a block: `kind` is em/strong/s/link (with _open/_close), code,
-    image, br or term; `value` holds the URL, code text, or the term's source text."""
+    """One piece of inline markup lifted out of a block: `kind` is a span (em, strong, s, link: its text is
+    translated) or a point (code, image, br); `value` holds the URL or the code text."""
 
     kind: str
     value: str = ""
-    extra: str = ""  # link title, image alt text, term entry id
+    extra: str = ""  # link title, image alt text
+
+    @property
+    def is_span(self) -> bool:
+        return self.kind in SPAN_KINDS
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import languages
-from .data import CLOSE, OPEN, Block, Document, Markup, Meta, Segment, marker
+from .data import MARKER_CHARS, Block, Document, Markup, Meta, Segment, marker, span_close, span_open
 from .errors import UserError
 from .sentences import split_sentences
 
@@ -84,13 +84,24 @@ def _meta(path: Path, data: dict[str, Any], body_tokens: list[Token]) -> Meta:
 
 
 def lift_inline(children: list[Token]) -> tuple[str, tuple[Markup, ...]]:
-    """Flatten markdown-it inline tokens into text with markers and the markup they stand for."""
+    """Flatten markdown-it inline tokens into text with markers and the markup they stand for: emphasis and links
+    become spans around their words, code, images and line breaks points."""
     parts: list[str] = []
     markup: list[Markup] = []
+    open_spans: list[int] = []
 
-    def add(m: Markup) -> None:
+    def point(m: Markup) -> None:
         parts.append(marker(len(markup)))
         markup.append(m)
+
+    def opening(m: Markup) -> None:
+        open_spans.append(len(markup))
+        parts.append(span_open(len(markup)))
+        markup.append(m)
+
+    def closing() -> None:
+        if open_spans:
+            parts.append(span_close(open_spans.pop()))
 
     for tok in children:
         t = tok.type
@@ -99,20 +110,18 @@ def lift_inline(children: list[Token]) -> tuple[str, tuple[Markup, ...]]:
         elif t == "softbreak":
             parts.append(" ")
         elif t == "hardbreak":
-            add(Markup("br"))
-        elif t in ("em_open", "em_close", "strong_open", "strong_close", "s_open", "s_close"):
-            add(Markup(t))
+            point(Markup("br"))
+        elif t in ("em_open", "strong_open", "s_open"):
+            opening(Markup(t[: -len("_open")]))
         elif t == "link_open":
-            add(Markup("link_open", str(tok.attrs.get("href", "")), str(tok.attrs.get("title", "") or "")))
-        elif t == "link_close":
-            add(Markup("link_close"))
+            opening(Markup("link", str(tok.attrs.get("href", "")), str(tok.attrs.get("title", "") or "")))
+        elif t in ("em_close", "strong_close", "s_close", "link_close"):
+            closing()
         elif t == "code_inline":
-            add(Markup("code", tok.content))
+            point(Markup("code", tok.content))
         elif t == "image":
-            add(Markup("image", str(tok.attrs.get("src", "")), tok.content))
-        elif t == "html_inline":  # unreachable with html off; kept as text if a preset turns it on
-            parts.append(tok.content)
-        else:
+            point(Markup("image", str(tok.attrs.get("src", "")), tok.content))
+        else:  # html_inline cannot occur with html off; anything else is kept as text
             parts.append(tok.content)
     text = "".join(parts)
     text = re.sub(r"\s+", " ", text).strip()
@@ -202,7 +211,7 @@ def read_article(path: Path) -> Document:
         raise UserError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8") from None
     if "\x00" in text:
         raise UserError(f"{path}: contains NUL bytes: this is not a text file")
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace(OPEN, "").replace(CLOSE, "")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").translate({ord(c): None for c in MARKER_CHARS})
     data, body, _ = split_front_matter(path, text)
     meta = _meta(path, data, [])
     head = [inline_block("title", "title", meta.title)]

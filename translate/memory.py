@@ -173,11 +173,11 @@ def integrity_ok(path: Path) -> bool:
 
 
 def export_tmx(memory: TranslationMemory, path: Path) -> int:
-    """Write the memory as TMX 1.4b: one <tu> per segment; inline markup markers become <ph x="N"/>."""
+    """Write the memory as TMX 1.4b: one <tu> per segment; inline markup becomes <ph/> (points) and <bpt/>/<ept/> (spans)."""
     import xml.etree.ElementTree as ET
 
     from . import __version__
-    from .data import MARKER_RE
+    from .data import MARKER_PARTS_RE, OPEN, SPAN_OPEN
     from .files import write_atomic
 
     rows = list(memory.rows())
@@ -189,13 +189,17 @@ def export_tmx(memory: TranslationMemory, path: Path) -> int:
     body = ET.SubElement(tmx, "body")
 
     def seg(parent: ET.Element, text: str) -> None:
+        # points as <ph/>, a span's two ends as <bpt/> and <ept/> paired by i
         element = ET.SubElement(parent, "seg")
-        pieces = MARKER_RE.split(text)
+        pieces = MARKER_PARTS_RE.split(text)
         element.text = pieces[0]
-        last = None
-        for i in range(1, len(pieces), 2):
-            last = ET.SubElement(element, "ph", x=str(int(pieces[i]) + 1))
-            last.tail = pieces[i + 1]
+        for i in range(1, len(pieces), 3):
+            kind, n = pieces[i], int(pieces[i + 1]) + 1
+            if kind == OPEN:
+                child = ET.SubElement(element, "ph", x=str(n))
+            else:
+                child = ET.SubElement(element, "bpt" if kind == SPAN_OPEN else "ept", i=str(n))
+            child.tail = pieces[i + 2]
 
     for src, tgt, engine, source, target, created in rows:
         tu = ET.SubElement(body, "tu", creationdate=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(created)))

@@ -12,7 +12,19 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .config import ProjectConfig
-from .data import MARKER_RE, Block, Document, GlossaryEntry, Markup, Meta, TermHit, Translation, strip_markers
+from .data import (
+    CLOSE,
+    OPEN,
+    SPAN_CLOSE,
+    SPAN_OPEN,
+    Block,
+    Document,
+    GlossaryEntry,
+    Meta,
+    TermHit,
+    Translation,
+    strip_markers,
+)
 from .document import inline_block, read_article
 from .engines import Engine, resolve
 from .errors import UserError
@@ -23,6 +35,8 @@ from .terms.enforce import choose_hypothesis, clean_rendering, substitute, term_
 from .terms.glossary import TermMatcher
 from .terms.protect import markers_kept, mask_hits, restore_terms
 
+MARKER_SPLIT_RE = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}]\\d+{CLOSE})")  # split() keeps the markers
+
 Progress = Callable[[str, int], None]  # ("cached" | "translated", number of segments)
 
 
@@ -30,21 +44,10 @@ def _needs_engine(text: str) -> bool:
     return any(ch.isalpha() for ch in strip_markers(text))
 
 
-def _tidy_spacing(text: str, markup: tuple[Markup, ...]) -> str:
-    """No space just inside emphasis or a link: engines pad placeholders with spaces."""
-    return re.sub(r"\s*\ue000(\d+)\ue001\s*", lambda m: _fix_one(m, markup), text).strip()
-
-
-def _fix_one(m: re.Match[str], markup: tuple[Markup, ...]) -> str:
-    n = int(m.group(1))
-    kind = markup[n].kind if n < len(markup) else ""
-    token = f"\ue000{n}\ue001"
-    before, after = m.group(0).split(token)
-    if kind.endswith("_open"):
-        return before + token
-    if kind.endswith("_close"):
-        return token + after
-    return m.group(0)
+def _tidy_spacing(text: str) -> str:
+    """No space just inside emphasis or a link: engines pad markers with spaces."""
+    text = re.sub(f"({SPAN_OPEN}\\d+{CLOSE})\\s+", r"\1", text)
+    return re.sub(f"\\s+({SPAN_CLOSE}\\d+{CLOSE})", r"\1", text).strip()
 
 
 def _hypotheses(engine: Engine, texts: list[str], src: str, tgt: str, n: int) -> list[list[str]]:
@@ -59,14 +62,14 @@ def _hypotheses(engine: Engine, texts: list[str], src: str, tgt: str, n: int) ->
 
 def _translate_runs(engine: Engine, items: list[tuple[str, str]], src: str, tgt: str) -> dict[str, str]:
     """Fallback for segments whose markers an engine lost: the runs between markers, each on its own."""
-    runs = [r for _, text in items for r in MARKER_RE.split(text)[::2] if _needs_engine(r)]
+    runs = [r for _, text in items for r in MARKER_SPLIT_RE.split(text)[::2] if _needs_engine(r)]
     translated = iter(engine.translate(runs, src, tgt)) if runs else iter(())
     out: dict[str, str] = {}
     for key, text in items:
         rebuilt = []
-        for i, part in enumerate(MARKER_RE.split(text)):
+        for i, part in enumerate(MARKER_SPLIT_RE.split(text)):
             if i % 2:
-                rebuilt.append(f"\ue000{part}\ue001")
+                rebuilt.append(part)
             elif _needs_engine(part):
                 lead = " " if part[:1].isspace() else ""
                 tail = " " if part[-1:].isspace() else ""
@@ -165,7 +168,7 @@ def _translate_core(
     for block in doc.blocks:
         for seg in block.segments:
             text = restore_terms(outputs[seg.id], block.id, markers, tgt)
-            finals[seg.id] = _tidy_spacing(text, block.markup)
+            finals[seg.id] = _tidy_spacing(text)
     return finals, strategies
 
 

@@ -22,7 +22,7 @@ ABBREVIATIONS = frozenset(
 # Abbreviations that only hold before a number: "No. 5", "Art. 3", "p. 12".
 NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "nr", "art", "p", "pp", "vol", "ch", "sec", "fig", "para"})
 
-MARKER = "\ue000\\d+\ue001"
+MARKER = "[\ue000\ue002\ue003]\\d+\ue001"  # any inline marker (see data.MARKER_RE)
 _END = re.compile(
     rf"""(?P<stop>[.!?…]+|\.\.\.)          # the stop
          (?P<close>(?:["'”’»)\]]|{MARKER})*) # closing quotes, brackets, closing markup

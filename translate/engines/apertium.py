@@ -1,21 +1,45 @@
-"""Apertium (Debian's rule-based engine): one `apertium` process per batch, markers carried as superblanks."""
+"""Apertium (Debian's rule-based engine): one run of the pair's stages per batch.
+
+Inline markers travel in Apertium's own stream format: a point marker is a superblank (`[<m3>]`), which keeps its
+place; a span (emphasis, a link, a glossary term) wraps its words in wordbound blanks (`[[t:s:3]]word[[/]]`), which
+Apertium 3.8 moves with the words when it reorders them. Glossary terms can be put into the sentence at lexical
+transfer: the source words of a term become one lexical unit whose target side carries the term's category, gender
+and number, so transfer makes articles, contractions and adjectives agree with it, and the term's own inflected
+form is written in just before the generator (see `LexicalTerm`).
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import re
+import shlex
 import shutil
 import subprocess
-from typing import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
 
 from .. import languages
-from ..data import MARKER_RE
+from ..data import MARKER_PARTS_RE, OPEN, SPAN_OPEN, marker, span_close, span_open
 from ..errors import EngineError
 
-_SPECIAL = re.compile(r"([\[\]\\^$/@*<>{}#])")
+DATADIR = Path(os.environ.get("APERTIUM_DATADIR", "/usr/share/apertium"))
+TIMEOUT = 600  # seconds for one batch
+
+_SPECIAL = re.compile(r"([\[\]\\^$/<>{}])")
+# Apertium writes these raw in its output to mark words it could not translate (*), generate (#) or find in its
+# bilingual dictionary (@), so a literal one travels as a superblank and only marks are left in the output.
+_MARKS = re.compile(r"[*#@]")
 _SEGMENT = re.compile(r"\[<s(\d+)>\]")
-_PLACEHOLDER = re.compile(r"\[<m(\d+)>\]")
 _UNESCAPE = re.compile(r"\\(.)")
+# In the output: superblanks for points and span anchors, wordbound blanks around words.
+_SUPERBLANK = re.compile(r"\[<([mocq])(\d+)>\]")
+_WORDBOUND = re.compile(r"\[\[((?:t:s:\d+(?:; )?)*)\]\]((?:[^\[\\]|\\.)*?)\[\[/\]\]")
+# In the stream between stages: a wordbound blank, then its lexical unit.
+_LU = re.compile(r"(\[\[((?:[^\]]|\](?!\]))*)\]\])?\^((?:[^$\\]|\\.)*)\$")
+_TERM_LEMMA = "__term{}__"
+_TERM_LU = re.compile(r"\^__term(\d+)__((?:<[^>]*>)*)\$", re.IGNORECASE)  # transfer may capitalize it
 
 
 def apertium_package_name(src: str, tgt: str) -> str:
@@ -59,37 +83,341 @@ def _pair_version(mode: str) -> str:
     return f"apertium {mode}"
 
 
+@dataclass(frozen=True)
+class Stages:
+    """A mode's pipeline cut in three: up to lexical selection, transfer, generation (shell commands)."""
+
+    lexical: str
+    transfer: str
+    generation: str
+
+
+@functools.lru_cache(maxsize=None)
+def _stages(mode: str) -> Stages:
+    """The mode file's stages with wordbound blanks and null flush, as Apertium's own script runs them, cut where
+    glossary terms go in (after the bilingual lookup and lexical selection) and where their forms are written
+    (before the generator)."""
+    path = DATADIR / "modes" / f"{mode}.mode"
+    try:
+        line = subprocess.run(["apertium-wblank-mode", "-z", str(path)], capture_output=True, text=True,
+                              timeout=30, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise EngineError(f"cannot read Apertium mode {path}: {exc}") from None
+    parts = [p.strip() for p in line.split(" | ")]
+    words = [shlex.split(p.replace("$1", "-g").replace("$2", ""))[:2] for p in parts]
+
+    def last(pred) -> int:
+        found = [i for i, w in enumerate(words) if pred(w)]
+        return found[-1] if found else -1
+
+    lookup = max(last(lambda w: w[:1] == ["lrx-proc"]), last(lambda w: w[:1] == ["lt-proc"] and "-b" in w))
+    generator = next((i for i, p in enumerate(parts) if i > lookup and "autogen.bin" in p), -1)
+    if lookup < 0 or generator < 0:
+        raise EngineError(f"Apertium mode {path} has no bilingual lookup or generator stage")
+    cmd = [p.replace("$1", "-g").replace("$2", "") for p in parts]
+    return Stages(" | ".join(cmd[: lookup + 1]), " | ".join(cmd[lookup + 1 : generator]), " | ".join(cmd[generator:]))
+
+
+# --- encoding: markers into Apertium's stream, and back -------------------------------------------------------
+
+
+def _escape(text: str) -> str:
+    return _MARKS.sub(lambda m: f"[<q{ord(m.group(0))}>]", _SPECIAL.sub(r"\\\1", text))
+
+
+def _encode_one(text: str) -> str:
+    """Points become superblanks; words inside spans get wordbound blanks naming every span they are in, and
+    each span's ends are also anchored by superblanks, for spans whose words the engine drops."""
+    out: list[str] = []
+    active: list[int] = []
+    pos = 0
+
+    def words(chunk: str) -> None:
+        if not chunk:
+            return
+        escaped = _escape(chunk)
+        if not active or not any(ch.isalnum() for ch in chunk):
+            out.append(escaped)
+            return
+        tags = "; ".join(f"t:s:{n}" for n in active)
+        lead = len(escaped) - len(escaped.lstrip())
+        trail = len(escaped) - len(escaped.rstrip())
+        body = escaped.strip()
+        out.append(escaped[:lead] + f"[[{tags}]]{body}[[/]]" + (escaped[len(escaped) - trail :] if trail else ""))
+
+    for m in MARKER_PARTS_RE.finditer(text):
+        words(text[pos : m.start()])
+        pos = m.end()
+        kind, n = m.group(1), int(m.group(2))
+        if kind == OPEN:
+            out.append(f"[<m{n}>]")
+        elif kind == SPAN_OPEN:
+            out.append(f"[<o{n}>]")
+            active.append(n)
+        else:
+            out.append(f"[<c{n}>]")
+            if n in active:
+                active.remove(n)
+    words(text[pos:])
+    return "".join(out)
+
+
 def encode(texts: Sequence[str]) -> str:
-    """One stream for the whole batch: each segment opens with its own superblank and ends with a null byte;
-    markers become superblanks."""
-    lines = []
-    for i, text in enumerate(texts):
-        escaped = _SPECIAL.sub(r"\\\1", text)
-        escaped = MARKER_RE.sub(lambda m: f"[<m{m.group(1)}>]", escaped)
-        lines.append(f"[<s{i}>]{escaped}\n\0")
+    """One stream for the whole batch: each segment opens with its own superblank and ends with a null byte."""
     # Null-flush mode (-z): each segment is translated on its own, so a headline without a full stop does not
-    # run into the next sentence; still one process for the whole batch.
-    return "".join(lines)
+    # run into the next sentence; still one process per stage for the whole batch.
+    return "".join(f"[<s{i}>]{_encode_one(text)}\n\0" for i, text in enumerate(texts))
 
 
-def decode(output: str, count: int) -> list[str]:
+@dataclass(frozen=True)
+class Rendered:
+    """One segment as Apertium gave it back: text with markers, and the source words it could not translate."""
+
+    text: str
+    unknown: tuple[str, ...] = ()
+    spans: Mapping[int, str] = None  # type: ignore[assignment]  # span number -> the words it wraps, as written
+
+    def __post_init__(self) -> None:
+        if self.spans is None:
+            object.__setattr__(self, "spans", {})
+
+
+def _decode_one(raw: str) -> Rendered:
+    """Wordbound words back to spans (first to last word of each span, kept properly nested), superblanks back
+    to points, Apertium's marks for unknown words taken out and listed."""
+    unknown = tuple(dict.fromkeys(re.findall(r"[*@](\w[\w'’-]*)", raw)))
+    raw = _MARKS.sub("", raw)
+    # Tokens: ("w", text, spans) for wordbound words, ("t", text) for plain text, ("m"/"o"/"c", n) for superblanks.
+    tokens: list[tuple] = []
+    pos = 0
+    pattern = re.compile(f"{_WORDBOUND.pattern}|{_SUPERBLANK.pattern}")
+    for m in pattern.finditer(raw):
+        if m.start() > pos:
+            tokens.append(("t", raw[pos : m.start()]))
+        pos = m.end()
+        if m.group(2) is not None:
+            spans = tuple(int(t.rsplit(":", 1)[1]) for t in m.group(1).split("; ") if t)
+            tokens.append(("w", m.group(2), spans))
+        else:
+            tokens.append((m.group(3), int(m.group(4))))
+    if pos < len(raw):
+        tokens.append(("t", raw[pos:]))
+
+    ranges: dict[int, list[int]] = {}
+    for i, tok in enumerate(tokens):
+        if tok[0] == "w":
+            for n in tok[2]:
+                r = ranges.setdefault(n, [i, i])
+                r[1] = i
+    anchors_open = {tok[1]: i for i, tok in enumerate(tokens) if tok[0] == "o"}
+    anchors_close = {tok[1]: i for i, tok in enumerate(tokens) if tok[0] == "c"}
+    # A span whose words are gone sits where its anchors are.
+    for n in set(anchors_open) | set(anchors_close):
+        if n not in ranges and n in anchors_open and n in anchors_close and anchors_open[n] <= anchors_close[n]:
+            ranges[n] = [anchors_open[n], anchors_close[n]]
+    # Crossing spans (reordering can do that) are widened until they nest.
+    changed = True
+    while changed:
+        changed = False
+        for a in ranges:
+            for b in ranges:
+                ra, rb = ranges[a], ranges[b]
+                if ra[0] < rb[0] <= ra[1] < rb[1]:
+                    ra[1] = rb[1]
+                    changed = True
+    opens_at: dict[int, list[int]] = {}
+    closes_at: dict[int, list[int]] = {}
+    for n, (first, last) in ranges.items():
+        if n in anchors_open or n not in anchors_close:
+            opens_at.setdefault(first, []).append(n)
+        if n in anchors_close or n not in anchors_open:
+            closes_at.setdefault(last, []).append(n)
+    spans_text: dict[int, list[str]] = {}
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        # outer spans open first and close last
+        for n in sorted(opens_at.get(i, []), key=lambda n: (-(ranges[n][1] - ranges[n][0]), n)):
+            out.append(span_open(n))
+        if tok[0] == "w":
+            text = _UNESCAPE.sub(r"\1", tok[1])
+            out.append(text)
+            for n in tok[2]:
+                spans_text.setdefault(n, []).append(text)
+        elif tok[0] == "t":
+            out.append(_UNESCAPE.sub(r"\1", tok[1]))
+        elif tok[0] == "m":
+            out.append(marker(tok[1]))
+        elif tok[0] == "q":
+            out.append(chr(tok[1]))
+        for n in sorted(closes_at.get(i, []), key=lambda n: (ranges[n][1] - ranges[n][0], -n)):
+            out.append(span_close(n))
+    text = re.sub(r"\s+", " ", "".join(out)).strip()
+    return Rendered(text, unknown, {n: " ".join(ws) for n, ws in spans_text.items()})
+
+
+def decode(output: str, count: int) -> list[Rendered]:
     pieces = _SEGMENT.split(output.replace("\0", ""))
     # pieces: [before, idx0, text0, idx1, text1, ...]
     found: dict[int, str] = {}
     for idx, text in zip(pieces[1::2], pieces[2::2]):
-        text = _PLACEHOLDER.sub(lambda m: f"\ue000{m.group(1)}\ue001", text)
-        text = _UNESCAPE.sub(r"\1", text)
-        found[int(idx)] = re.sub(r"\s+", " ", text).strip()
+        found[int(idx)] = text
     if sorted(found) != list(range(count)):
         raise EngineError(
             f"apertium returned {len(found)} of {count} segments: its output was cut or mangled "
             "(is the language pair's package complete? try 'apt-get install --reinstall' of it)"
         )
-    return [found[i] for i in range(count)]
+    return [_decode_one(found[i]) for i in range(count)]
+
+
+# --- glossary terms at lexical transfer ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LexicalTerm:
+    """A glossary term to put into Apertium's sentence in place of the words of one span.
+
+    `category` is the target part of speech Apertium's transfer rules know ("n" or "adj"); `gender` the term's
+    gender tag ("m", "f", "mf", "nt"); `forms` the written term by the number and gender transfer gives it
+    ("sg", "pl", "f.sg", ...; "" for the term as the glossary writes it)."""
+
+    category: str
+    gender: str
+    forms: Mapping[str, str]
+
+    def form(self, tags: Sequence[str]) -> str:
+        number = "pl" if "pl" in tags else "sg"
+        gender = next((t for t in tags if t in ("m", "f", "nt", "mf")), self.gender)
+        for key in (f"{gender}.{number}", number, ""):
+            if key in self.forms:
+                return self.forms[key]
+        return next(iter(self.forms.values()))
+
+
+def _lu_parts(body: str) -> tuple[str, list[str]]:
+    """'class<n><sg>/clase<n><f><sg>' -> source 'class<n><sg>', target readings."""
+    pieces = re.split(r"(?<!\\)/", body)
+    return pieces[0], pieces[1:]
+
+
+def _tags(analysis: str) -> list[str]:
+    return re.findall(r"<([^>]+)>", analysis)
+
+
+def _inject(stream: str, terms: Sequence[Mapping[int, LexicalTerm]]) -> str:
+    """After lexical selection: the lexical units of each term's span become one unit for the term."""
+    segments = re.split(r"(\[<s\d+>\])", stream)
+    out: list[str] = [segments[0]]
+    for marker_text, body in zip(segments[1::2], segments[2::2]):
+        index = int(marker_text[3:-2])
+        wanted = terms[index] if index < len(terms) else {}
+        out.append(marker_text)
+        out.append(_inject_segment(body, wanted) if wanted else body)
+    return "".join(out)
+
+
+def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
+    units = list(_LU.finditer(body))
+    by_span: dict[int, list[re.Match[str]]] = {}
+    for m in units:
+        for tag in (m.group(2) or "").split("; "):
+            if tag.startswith("t:s:") and int(tag[4:]) in wanted:
+                by_span.setdefault(int(tag[4:]), []).append(m)
+    replacements: list[tuple[int, int, str]] = []
+    taken: set[int] = set()
+    for n, found in sorted(by_span.items()):
+        if any(m.start() in taken for m in found):
+            continue  # a unit already belongs to another injected term (nested spans): the outer one wins
+        term = wanted[n]
+        source = _source_side(found, term.category)
+        number = "pl" if "pl" in _tags(source) else "sg"
+        target_tags = f"<{term.category}>" + (f"<{term.gender}>" if term.gender else "")
+        if term.category == "n":
+            target_tags += f"<{number}>"
+        blanks = sorted({t for m in found for t in (m.group(2) or "").split("; ") if t})
+        unit = f"[[{'; '.join(blanks)}]]^{source}/{_TERM_LEMMA.format(n)}{target_tags}$"
+        replacements.append((found[0].start(), found[-1].end(), unit))
+        taken.update(m.start() for m in found)
+    for start, end, unit in sorted(replacements, reverse=True):
+        body = body[:start] + unit + body[end:]
+    return body
+
+
+def _source_side(units: list[re.Match[str]], category: str) -> str:
+    """The source side the merged unit shows transfer: the head word's, so transfer rules that look at the
+    source category (and number) treat the term as the noun or adjective it is."""
+    sources = [_lu_parts(m.group(3))[0] for m in units]
+    if category == "n":
+        # the head of an English noun phrase: the last noun before a preposition ("dictatorship of the ...")
+        head = None
+        for s in sources:
+            tags = _tags(s)
+            if "pr" in tags and head is not None:
+                break
+            if "n" in tags:
+                head = s
+        if head is not None:
+            lemma = head.split("<", 1)[0]
+            number = "pl" if "pl" in _tags(head) else "sg"
+            return f"{lemma}<n><{number}>"
+        last = sources[-1].lstrip("*").split("<", 1)[0]
+        plural = any("pl" in _tags(s) for s in sources)
+        return f"{last}<n><{'pl' if plural else 'sg'}>"
+    lemma = sources[-1].lstrip("*").split("<", 1)[0]
+    return f"{lemma}<{category}>"
+
+
+def _starts_sentence(before: str) -> bool:
+    """Nothing but blanks and punctuation before this point of a segment's stream."""
+    before = re.sub(r"\[\[[^\]]*\]\]|\[<[^>]*>\]", "", before)
+    words = _LU.sub(lambda m: m.group(3).split("<", 1)[0], before)
+    return not any(ch.isalnum() for ch in _UNESCAPE.sub(r"\1", words))
+
+
+def _write_terms(stream: str, terms: Sequence[Mapping[int, LexicalTerm]]) -> str:
+    """Before the generator: each term unit becomes the term's written form, by the number and gender transfer
+    gave it, still inside its wordbound blank so the output shows where it went."""
+    segments = re.split(r"(\[<s\d+>\])", stream)
+    out: list[str] = [segments[0]]
+    for marker_text, body in zip(segments[1::2], segments[2::2]):
+        index = int(marker_text[3:-2])
+        wanted = terms[index] if index < len(terms) else {}
+
+        def write(m: re.Match[str]) -> str:
+            n = int(m.group(1))
+            term = wanted.get(n)
+            if term is None:
+                return m.group(0)
+            text = term.form(_tags(m.group(2)))
+            if _starts_sentence(body[: m.start()]):
+                text = text[:1].upper() + text[1:]
+            return _escape(text)
+
+        out.append(marker_text)
+        out.append(_TERM_LU.sub(write, body))
+    return "".join(out)
+
+
+# --- the engine ----------------------------------------------------------------------------------------------
+
+
+def _run(command: str, stream: str, what: str) -> str:
+    try:
+        proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], input=stream, capture_output=True,
+                              text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise EngineError(f"apertium {what} did not finish in {TIMEOUT // 60} minutes") from None
+    except OSError as exc:
+        raise EngineError(f"cannot run apertium {what}: {exc}") from None
+    if proc.returncode != 0 or (not proc.stdout.strip() and stream.strip("\0\n")):
+        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise EngineError(f"apertium {what} failed (exit {proc.returncode}): {detail}")
+    return proc.stdout
 
 
 class ApertiumEngine:
     name = "apertium"
+    carries_spans = True  # wordbound blanks keep spans on their words
+    lexical_terms = True  # glossary terms can be put in at lexical transfer
 
     def pairs(self) -> set[tuple[str, str]]:
         return set(_modes())
@@ -104,22 +432,22 @@ class ApertiumEngine:
         return f"apertium {mode} ({_pair_version(mode)})"
 
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
+        return [r.text for r in self.render(texts, src, tgt)]
+
+    def render(self, texts: Sequence[str], src: str, tgt: str,
+               terms: Sequence[Mapping[int, LexicalTerm]] | None = None) -> list[Rendered]:
+        """Translate a batch; `terms[i]` maps span numbers of texts[i] to glossary terms put in at transfer."""
         if not texts:
             return []
         mode = _modes().get((src, tgt))
         if mode is None:
             raise EngineError(f"apertium has no {src}-{tgt} pair installed")
-        try:
-            proc = subprocess.run(
-                ["apertium", "-z", "-u", "-f", "none", mode],
-                input=encode(texts),
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-        except subprocess.TimeoutExpired:
-            raise EngineError(f"apertium {mode} did not finish in 10 minutes") from None
-        if proc.returncode != 0 or (not proc.stdout.strip() and any(t.strip() for t in texts)):
-            detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise EngineError(f"apertium {mode} failed (exit {proc.returncode}): {detail}")
-        return decode(proc.stdout, len(texts))
+        stream = encode(texts)
+        if not terms or not any(terms):
+            out = _run(f"apertium -z -f none {shlex.quote(mode)}", stream, mode)
+        else:
+            stages = _stages(mode)
+            lexical = _run(stages.lexical, stream, mode)
+            transferred = _run(stages.transfer, _inject(lexical, terms), mode)
+            out = _run(stages.generation, _write_terms(transferred, terms), mode)
+        return decode(out, len(texts))

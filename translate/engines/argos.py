@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Sequence
 
-from ..data import MARKER_RE
+from ..data import CLOSE, MARKER_PARTS_RE, MARKER_RE, OPEN
 from ..errors import EngineError
 
 PIVOT = "en"
@@ -94,11 +94,26 @@ def _translator(pkg):
 
 
 def _encode(text: str) -> str:
+    # A span's open and close markers share a number: the model sees the same placeholder twice.
     return MARKER_RE.sub(lambda m: f" ⟦{m.group(1)}⟧ ", text).strip()
 
 
-def _decode(text: str) -> str:
-    text = _PLACEHOLDER_OUT.sub(lambda m: f"\ue000{m.group(1)}\ue001", text)
+def _decode(text: str, source: str) -> str:
+    """Placeholders back to markers of the kind the source had: for a span, the first is its open, the second
+    its close."""
+    kinds: dict[int, list[str]] = {}
+    for m in MARKER_PARTS_RE.finditer(source):
+        kinds.setdefault(int(m.group(2)), []).append(m.group(1))
+    seen: dict[int, int] = {}
+
+    def back(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        i = seen.get(n, 0)
+        seen[n] = i + 1
+        order = kinds.get(n, [OPEN])
+        return f"{order[min(i, len(order) - 1)]}{n}{CLOSE}"
+
+    text = _PLACEHOLDER_OUT.sub(back, text)
     # The tokenizer puts spaces around placeholders; take them away where the source had none.
     text = re.sub(r"\s+([.,;:!?)\]»”’])", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
@@ -172,4 +187,5 @@ class ArgosEngine:
             return []
         for pkg in packages[:-1]:
             current = [hyps[0] for hyps in translate_with_package(pkg, current)]
-        return [[_decode(h) for h in hyps] for hyps in translate_with_package(packages[-1], current, n)]
+        last = translate_with_package(packages[-1], current, n)
+        return [[_decode(h, source) for h in hyps] for hyps, source in zip(last, texts)]

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from ..data import MARKER_RE, Block, Markup
+from ..data import MARKER_PARTS_RE, OPEN, SPAN_CLOSE, SPAN_OPEN, Block, Markup
 
 if TYPE_CHECKING:
     from ..data import Translation
 
 _ESCAPE = re.compile(r"([\\`*_\[\]<>~|])")
-_PAIRS = {"em_open": "em_close", "strong_open": "strong_close", "s_open": "s_close", "link_open": "link_close"}
 _DELIMS = {"em": "*", "strong": "**", "s": "~~"}
 
 
@@ -22,27 +21,24 @@ def escape_text(text: str) -> str:
     return _ESCAPE.sub(r"\\\1", text)
 
 
-def _balanced(text: str, markup: tuple[Markup, ...]) -> set[int]:
-    """Indices of opening/closing markers that have their partner in order; the others are dropped."""
-    keep: set[int] = set()
+def _balanced(text: str, markup: tuple[Markup, ...]) -> set[tuple[str, int]]:
+    """The markers to write: points, and span opens and closes that pair up properly nested; a span an engine
+    broke (closed before opened, crossing another) loses its markup, never its text."""
+    keep: set[tuple[str, int]] = set()
     stack: list[int] = []
-    for m in MARKER_RE.finditer(text):
-        n = int(m.group(1))
+    for m in MARKER_PARTS_RE.finditer(text):
+        kind, n = m.group(1), int(m.group(2))
         if n >= len(markup):
             continue
-        kind = markup[n].kind
-        if kind in _PAIRS:
+        if kind == OPEN:
+            keep.add((kind, n))
+        elif kind == SPAN_OPEN:
             stack.append(n)
-        elif kind.endswith("_close"):
-            opener = next((o for o in reversed(stack) if _PAIRS[markup[o].kind] == kind), None)
-            if opener is not None:
-                # markers opened after this opener and still open are unbalanced
-                while stack and stack[-1] != opener:
-                    stack.pop()
+        elif n in stack:
+            while stack[-1] != n:  # spans opened inside this one and never closed
                 stack.pop()
-                keep.update({opener, n})
-        else:
-            keep.add(n)
+            stack.pop()
+            keep.update({(SPAN_OPEN, n), (SPAN_CLOSE, n)})
     return keep
 
 
@@ -61,34 +57,28 @@ def inline_markdown(text: str, markup: tuple[Markup, ...]) -> str:
     """Text with markers -> Markdown inline source; unbalanced emphasis or links lose their markup, not text."""
     keep = _balanced(text, markup)
     out: list[str] = []
-    links: list[Markup] = []
     pos = 0
-    for m in MARKER_RE.finditer(text):
+    for m in MARKER_PARTS_RE.finditer(text):
         out.append(escape_text(text[pos : m.start()]))
         pos = m.end()
-        n = int(m.group(1))
-        if n not in keep:
+        kind, n = m.group(1), int(m.group(2))
+        if (kind, n) not in keep:
             continue
         item = markup[n]
-        kind = item.kind
-        base = kind.rsplit("_", 1)[0]
-        if base in _DELIMS:
-            out.append(_DELIMS[base])
-        elif kind == "link_open":
-            links.append(item)
-            out.append("[")
-        elif kind == "link_close":
-            link = links.pop()
-            title = f' "{link.extra}"' if link.extra else ""
-            out.append(f"]({_url(link.value)}{title.replace(chr(10), ' ')})")
-        elif kind == "code":
+        if item.kind in _DELIMS:
+            out.append(_DELIMS[item.kind])
+        elif item.kind == "link":
+            if kind == SPAN_OPEN:
+                out.append("[")
+            else:
+                title = f' "{item.extra}"' if item.extra else ""
+                out.append(f"]({_url(item.value)}{title.replace(chr(10), ' ')})")
+        elif item.kind == "code":
             out.append(_code_span(item.value))
-        elif kind == "image":
+        elif item.kind == "image":
             out.append(f"![{escape_text(item.extra)}]({_url(item.value)})")
-        elif kind == "br":
+        elif item.kind == "br":
             out.append("\\\n")
-        elif kind == "term":
-            out.append(escape_text(item.value))
     out.append(escape_text(text[pos:]))
     result = "".join(out).strip()
     # A block must not start with something Markdown reads as block syntax.
