@@ -104,6 +104,28 @@ class Document:
         return replace(self, blocks=blocks)
 
 
+GENDERS = ("m", "f", "n", "mf")  # masculine, feminine, neuter, common (one form for both, e.g. "estalinista")
+NUMBERS = ("sg", "pl")
+CATEGORIES = ("noun", "adj")
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What a term is in one language: its gender and number (as the glossary writes it) and part of speech."""
+
+    gender: str = ""  # one of GENDERS, "" when not given
+    number: str = "sg"
+    category: str = "noun"
+
+    def __str__(self) -> str:
+        parts = [self.gender] if self.gender else []
+        if self.number != "sg":
+            parts.append(self.number)
+        if self.category != "noun":
+            parts.append(self.category)
+        return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class GlossaryEntry:
     id: str
@@ -114,6 +136,11 @@ class GlossaryEntry:
     kind: str = "term"
     note: str = ""
     origin: str = ""  # "file:line", for messages
+    grammar: dict[str, Grammar] = field(default_factory=dict)
+    # The term in the other number, aligned across languages: an English plural source ("working classes") is
+    # to be rendered by the target's plural ("clases obreras"), a singular by the term itself.
+    plural: dict[str, str] = field(default_factory=dict)  # when `terms` are singular
+    singular: dict[str, str] = field(default_factory=dict)  # when `terms` are plural ("bankers")
 
     def __hash__(self) -> int:  # entries are compared by value, hashed by id and origin
         return hash((self.id, self.origin))
@@ -123,7 +150,7 @@ class GlossaryEntry:
         preferred = self.preferred(lang)
         if preferred is None:
             return ()
-        return _unique((preferred, *self.forms.get(lang, ())))
+        return _unique((preferred, *self._numbered(lang), *self.forms.get(lang, ())))
 
     def preferred(self, lang: str) -> str | None:
         """The term to write in `lang`; a keep entry is written as in any language it names."""
@@ -138,7 +165,33 @@ class GlossaryEntry:
         preferred = self.preferred(lang)
         if preferred is None:
             return ()
-        return _unique((preferred, *self.forms.get(lang, ())))
+        return _unique((preferred, *self._numbered(lang), *self.forms.get(lang, ())))
+
+    def grammar_of(self, lang: str) -> Grammar:
+        return self.grammar.get(lang, Grammar())
+
+    def number_form(self, lang: str, number: str) -> str | None:
+        """The term in `lang` in the given number, when the glossary says it: the term itself in its own number,
+        else its aligned plural or singular."""
+        own = self.grammar_of(lang).number
+        if number == own:
+            return self.preferred(lang)
+        return (self.plural if number == "pl" else self.singular).get(lang)
+
+    def number_of(self, lang: str, text: str) -> str | None:
+        """Whether `text`, a way of writing the term in `lang`, is singular or plural, when the glossary says."""
+        folded = " ".join(text.split()).casefold()
+        own = self.grammar_of(lang).number
+        if lang in self.terms and folded == self.terms[lang].casefold():
+            return own
+        other = "pl" if own == "sg" else "sg"
+        aligned = (self.plural if own == "sg" else self.singular).get(lang)
+        if aligned and folded == aligned.casefold():
+            return other
+        return None
+
+    def _numbered(self, lang: str) -> tuple[str, ...]:
+        return tuple(x for x in (self.plural.get(lang), self.singular.get(lang)) if x)
 
 
 @dataclass(frozen=True)
