@@ -209,7 +209,8 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 # How a term reached the output, in the order the pipeline tries them.
-STRATEGIES = ("engine", "hypothesis", "substitute", "placeholder", "fallback", "none")
+# How a term reached the output, in the order they are tried ("human": a reviewed translation, not changed).
+STRATEGIES = ("engine", "hypothesis", "lexical", "substitute", "placeholder", "fallback", "human", "none")
 
 
 @dataclass(frozen=True)
@@ -217,12 +218,18 @@ class TermCheck:
     segment_id: str
     entry_id: str
     source: str  # the term as the source writes it
-    expected: str  # the glossary's target term
+    expected: str  # the glossary's target term, in the source's number
     realized: bool
     strategy: str  # one of STRATEGIES
-    found: str = ""  # the accepted form the output has, if any
+    found: str = ""  # the term as the output writes it, if it does
     forbidden: tuple[str, ...] = ()  # forbidden renderings found in the segment's output
     reason: str = ""  # why a term is not realized
+    grammar: str = ""  # an agreement problem around the term in the output ("el burocracia"), if any
+
+    @property
+    def ok(self) -> bool:
+        """Realized and grammatical: what --strict-terms asks of every occurrence."""
+        return self.realized and not self.grammar
 
 
 @dataclass(frozen=True)
@@ -230,6 +237,9 @@ class TermReport:
     source_lang: str
     target_lang: str
     checks: tuple[TermCheck, ...]
+    problems: int = 0  # agreement problems in the whole translation (where the target has an analyser)
+    words: int = 0  # words of the translation, for problems per 1,000 words
+    unknown: tuple[str, ...] = ()  # source words the engine left untranslated
 
     @property
     def total(self) -> int:
@@ -248,6 +258,10 @@ class TermReport:
         return tuple(c for c in self.checks if not c.realized)
 
     @property
+    def ungrammatical(self) -> tuple[TermCheck, ...]:
+        return tuple(c for c in self.checks if c.grammar)
+
+    @property
     def forbidden_found(self) -> tuple[TermCheck, ...]:
         return tuple(c for c in self.checks if c.forbidden)
 
@@ -259,6 +273,10 @@ class TermReport:
             "terms_realized": self.realized,
             "term_success_rate": round(self.rate, 4),
             "forbidden_found": sum(1 for c in self.checks if c.forbidden),
+            "grammar_problems_at_terms": len(self.ungrammatical),
+            "agreement_problems": self.problems,
+            "words": self.words,
+            "left_untranslated": list(self.unknown),
             "occurrences": [asdict(c) | {"forbidden": list(c.forbidden)} for c in self.checks],
         }
 

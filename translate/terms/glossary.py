@@ -82,14 +82,19 @@ class TermMatcher:
         return sorted(chosen, key=lambda h: h.start)
 
 
-def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
-    """How many non-overlapping whole-word occurrences of any of `forms` `text` has (longest form first)."""
+def occurrences(text: str, forms: Iterable[str], case_sensitive: bool) -> list[tuple[int, int]]:
+    """Non-overlapping whole-word occurrences of any of `forms` in `text` (longest form first), in order."""
     spans: list[tuple[int, int]] = []
-    for form in sorted(forms, key=len, reverse=True):
+    for form in sorted(dict.fromkeys(forms), key=len, reverse=True):
         for m in term_pattern(form, case_sensitive).finditer(text):
             if all(m.end() <= s or m.start() >= e for s, e in spans):
                 spans.append((m.start(), m.end()))
-    return len(spans)
+    return sorted(spans)
+
+
+def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
+    """How many non-overlapping whole-word occurrences of any of `forms` `text` has (longest form first)."""
+    return len(occurrences(text, forms, case_sensitive))
 
 
 # --- loading -------------------------------------------------------------------------------------------------
