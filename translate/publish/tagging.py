@@ -9,8 +9,10 @@ HTML's lists were made.
 
 from __future__ import annotations
 
+import re
 import threading
 import xml.etree.ElementTree as ET
+import zlib
 from contextlib import contextmanager
 from io import BytesIO
 
@@ -173,26 +175,31 @@ def _reachable_mcids(doc) -> dict[int, set[int]]:
     return found
 
 
+_MARKED = re.compile(rb"/[A-Za-z0-9]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
 def _furniture_as_artifacts(doc) -> None:
+    """Marked content that no structure element reaches (WeasyPrint builds margin boxes' tags but links them
+    nowhere) becomes a pagination artifact. The content stream is edited in place, byte for byte elsewhere."""
     import pikepdf
 
     reachable = _reachable_mcids(doc)
     dropped: dict[int, set[int]] = {}
     for page in doc.pages:
         keep = reachable.get(page.obj.objgen[0], set())
-        ops = pikepdf.parse_content_stream(page)
-        changed = False
-        out = []
-        for operands, operator in ops:
-            if operator == pikepdf.Operator("BDC") and len(operands) == 2:
-                props = operands[1]
-                if isinstance(props, pikepdf.Dictionary) and "/MCID" in props and int(props.MCID) not in keep:
-                    dropped.setdefault(int(page.obj.get("/StructParents", -1)), set()).add(int(props.MCID))
-                    operands = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
-                    changed = True
-            out.append((operands, operator))
-        if changed:
-            page.obj.Contents = doc.make_stream(pikepdf.unparse_content_stream(out))
+        streams = page.obj.Contents if isinstance(page.obj.Contents, pikepdf.Array) else [page.obj.Contents]
+        for stream in streams:
+            data = stream.read_bytes()
+
+            def swap(m: re.Match[bytes]) -> bytes:
+                if int(m.group(1)) in keep:
+                    return m.group(0)
+                dropped.setdefault(int(page.obj.get("/StructParents", -1)), set()).add(int(m.group(1)))
+                return b"/Artifact <</Type /Pagination>> BDC"
+
+            edited = _MARKED.sub(swap, data)
+            if edited != data:
+                stream.write(zlib.compress(edited), filter=pikepdf.Name.FlateDecode)
     if not dropped:
         return
     nums = doc.Root.StructTreeRoot.ParentTree.get("/Nums")
