@@ -628,46 +628,38 @@ def _line_text(line) -> str:
 
 
 def hyphenation_faults(document) -> list[tuple[int, str]]:
-    """(page number, word fragment) for every line that ends inside a word where the reader must turn a page or
-    go to the next column for the rest, and for every third hyphenated line in a row."""
+    """(page number, whole word) for every word broken where the reader must turn the page or go to the next column
+    for its rest, and for the third hyphenated line in a row."""
     from weasyprint.formatting_structure import boxes
 
-    faults = []
+    # every line of each element, in reading order: a paragraph's fragments follow each other across pages
+    lines_of: dict[int, list[tuple[int, str, bool]]] = {}  # element -> (page, text, last line of its fragment)
 
     def visit(box, page: int) -> None:
+        if isinstance(box, boxes.MarginBox):
+            return
         lines = [c for c in getattr(box, "children", ()) if isinstance(c, boxes.LineBox)]
-        if lines:
-            texts = [_line_text(line).rstrip(" ") for line in lines]
-            run = 0
-            for i, text in enumerate(texts):
-                run = run + 1 if text.endswith(HYPHENS) and len(text) > 1 and text[-2].isalpha() else 0
-                last = i == len(texts) - 1
-                if run and (last or run >= 3):
-                    faults.append((page, re.split(r"[\s\u2010-]", text[:-1])[-1]))
-                    run = 0
+        if lines and box.element is not None:
+            own = lines_of.setdefault(id(box.element), [])
+            own.extend((page, _line_text(line).rstrip(" "), i == len(lines) - 1) for i, line in enumerate(lines))
+            return
         for child in getattr(box, "children", ()):
-            if not isinstance(child, boxes.LineBox):
-                visit(child, page)
+            visit(child, page)
 
     for number, page in enumerate(document.pages, start=1):
         visit(page._page_box, number)
+    faults = []
+    for lines in lines_of.values():
+        run = 0
+        for i, (page, text, fragment_end) in enumerate(lines):
+            broken = text.endswith(HYPHENS) and len(text) > 1 and text[-2].isalpha() and i + 1 < len(lines)
+            run = run + 1 if broken else 0
+            if broken and (fragment_end or run >= 3):
+                head = re.split(r"[^\w\u2010-]", text[:-1])[-1]
+                tail = re.match(r"[\w\u2010-]*", lines[i + 1][1]).group(0)
+                faults.append((page, head + ("-" if text.endswith("-") else "") + tail))
+                run = 0
     return faults
-
-
-def _whole_words(document, faults: list[tuple[int, str]]) -> set[str]:
-    """The whole words the fragments of `faults` start: the fragment and the letters after it in the text."""
-    from weasyprint.formatting_structure import boxes
-
-    fragments = {f for _, f in faults if f}
-    if not fragments:
-        return set()
-    text = " ".join(_line_text(line) for page in document.pages for line in page._page_box.descendants()
-                    if isinstance(line, boxes.LineBox))
-    text = re.sub("\u2010 ?", "", text)
-    words = set()
-    for fragment in fragments:
-        words.update(m.group(0) for m in re.finditer(rf"(?<!\w){re.escape(fragment)}[\w-]*", text))
-    return words
 
 
 def _embedded_families(document) -> tuple[str, ...]:
@@ -704,7 +696,7 @@ def typeset(translation: Translation, options: RenderOptions = RenderOptions(), 
         if on_pass:
             on_pass(attempt)
         changes: dict = {}
-        whole = _whole_words(document, hyphenation_faults(document)) - setting.keep_whole
+        whole = {word for _, word in hyphenation_faults(document)} - setting.keep_whole
         if whole:
             changes["keep_whole"] = setting.keep_whole | whole
         if options.booklet:
