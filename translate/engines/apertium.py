@@ -88,6 +88,45 @@ def decode(output: str, count: int) -> list[str]:
     return [found[i] for i in range(count)]
 
 
+def _run(command: list[str], data: bytes, timeout: float) -> tuple[str, str, int | None]:
+    """Run `command` on `data`; in null-flush mode each segment's output ends with a NUL as soon as it is done,
+    so progress is reported segment by segment. (stdout, stderr, exit code; None when it timed out)."""
+    import threading
+
+    from . import segments_done
+
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    errors: list[bytes] = []
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    threads = [threading.Thread(target=feed, daemon=True),
+               threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
+    for thread in threads:
+        thread.start()
+    timed_out: list[bool] = []
+    timer = threading.Timer(timeout, lambda: (timed_out.append(True), proc.kill()))
+    timer.start()
+    chunks = []
+    try:
+        while chunk := proc.stdout.read1(65536):
+            chunks.append(chunk)
+            segments_done(chunk.count(b"\0"))
+        returncode = proc.wait()
+    finally:
+        timer.cancel()
+    for thread in threads:
+        thread.join(5)
+    if timed_out:
+        return "", "", None
+    return b"".join(chunks).decode("utf-8", "replace"), b"".join(errors).decode("utf-8", "replace"), returncode
+
+
 class ApertiumEngine:
     name = "apertium"
 
@@ -109,17 +148,11 @@ class ApertiumEngine:
         mode = _modes().get((src, tgt))
         if mode is None:
             raise EngineError(f"apertium has no {src}-{tgt} pair installed")
-        try:
-            proc = subprocess.run(
-                ["apertium", "-z", "-u", "-f", "none", mode],
-                input=encode(texts),
-                capture_output=True,
-                text=True,
-                timeout=600,
-            )
-        except subprocess.TimeoutExpired:
-            raise EngineError(f"apertium {mode} did not finish in 10 minutes") from None
-        if proc.returncode != 0 or (not proc.stdout.strip() and any(t.strip() for t in texts)):
-            detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise EngineError(f"apertium {mode} failed (exit {proc.returncode}): {detail}")
-        return decode(proc.stdout, len(texts))
+        output, stderr, returncode = _run(["apertium", "-z", "-u", "-f", "none", mode], encode(texts).encode("utf-8"),
+                                          timeout=600)
+        if returncode is None:
+            raise EngineError(f"apertium {mode} did not finish in 10 minutes")
+        if returncode != 0 or (not output.strip() and any(t.strip() for t in texts)):
+            detail = (stderr.strip().splitlines() or ["no output"])[-1]
+            raise EngineError(f"apertium {mode} failed (exit {returncode}): {detail}")
+        return decode(output, len(texts))

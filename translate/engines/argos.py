@@ -172,4 +172,9 @@ class ArgosEngine:
             return []
         for pkg in packages[:-1]:
             current = [hyps[0] for hyps in translate_with_package(pkg, current)]
-        return [[_decode(h) for h in hyps] for hyps in translate_with_package(packages[-1], current, n)]
+        out = [[_decode(h) for h in hyps] for hyps in translate_with_package(packages[-1], current, n)]
+        # one CTranslate2 call for the batch: the progress moves when it returns
+        from . import segments_done
+
+        segments_done(len(out))
+        return out
