@@ -118,3 +118,22 @@ def test_review_notice_counts_reviewed_paragraphs():
 def test_css_counter_content_escapes_and_orders():
     assert l10n.css_counter_content('%(pages)s "x" %(page)s', {"page": "page", "pages": "pages"}) == \
         'counter(pages) " \\"x\\" " counter(page)'
+
+
+def test_colophon_names_the_fonts_embedded(tmp_path):
+    """A theme that sets the text in DejaVu gets a colophon that says so (it said "Set in Noto" whatever the theme)."""
+    import subprocess
+
+    from conftest import pdf_text
+
+    from translate.publish.render import render_pdf
+
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "theme.css").write_text('html, body [lang], footer.colophon { font-family: "DejaVu Serif"; }\n')
+    path = tmp_path / "dejavu.pdf"
+    render_pdf(_translation("es", "Trabajadores"), path, RenderOptions(layout="target", theme=theme, generated=WHEN))
+    text = re.sub(r"\s+", " ", pdf_text(path))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "DejaVu-Serif" in fonts
+    assert "Compuesto en DejaVu Serif" in text and "Noto Serif" not in text.split("Compuesto en")[1]
