@@ -76,8 +76,9 @@ def run(
     layout: Optional[str] = typer.Option(None, "--layout", help="parallel, interleaved or target."),
     source_side: Optional[str] = typer.Option(None, "--source-side", help="left or right."),
     paper: Optional[str] = typer.Option(None, "--paper", help="A4, A5 or Letter."),
-    booklet: Optional[bool] = typer.Option(None, "--booklet/--no-booklet", help="A5 pages imposed two per A4 sheet, saddle-stitch order."),
-    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="pdf/a-3u or pdf/ua-1."),
+    booklet: Optional[bool] = typer.Option(None, "--booklet/--no-booklet", help="Pages of half the paper (A5 on A4, A6 on A5), two per sheet side in saddle-stitch order, in <slug>.<src>-<tgt>.booklet.pdf beside the reading copy."),
+    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="pdf/a-3u+pdf/ua-1 (default), pdf/a-3u, pdf/ua-1 or none."),
+    marks: Optional[bool] = typer.Option(None, "--marks/--no-marks", help="Crop marks (and fold marks on booklet sheets) in a bleed around the page."),
     theme: Optional[Path] = typer.Option(None, "--theme", help="Folder of templates/CSS that override the built-in design."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Language pairs translated in parallel processes."),
     memory: Optional[bool] = typer.Option(None, "--memory/--no-memory", help="Use the translation memory under the output folder."),
@@ -120,13 +121,14 @@ def run(
             source_lang=languages.get(from_, what="source language").code if from_ else None,
             engine=engine, glossaries=tuple(glossary) if glossary else None, output=out, strict_terms=strict_terms,
             formats=fmt, layout=layout, source_side=source_side, paper=paper, booklet=booklet,
-            pdf_variant=pdf_variant, theme=theme, jobs=jobs, memory=memory,
+            pdf_variant=pdf_variant, marks=marks, theme=theme, jobs=jobs, memory=memory,
         )
         plan = jobs_.plan_job(project)
         timings["read"] = time.perf_counter() - started
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+            TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console, transient=True,
+            disable=not console.is_terminal,
         ) as progress:
             tasks = {t: progress.add_task(f"{t}", total=plan.segment_count(t), detail="") for t in project.targets
                      if plan.segment_count(t)}
@@ -141,47 +143,136 @@ def run(
             results = jobs_.translate_all(plan, advance)
             timings["translate"] = time.perf_counter() - started
             started = time.perf_counter()
-            written = jobs_.write_all(plan, results)
+            renders = _render_count(plan, results)
+            rendering = progress.add_task("render", total=renders or 1, detail="", visible=bool(renders))
+            written = jobs_.write_all(
+                plan, results,
+                on_render=lambda path: progress.update(rendering, detail=_shown(path)),
+                on_written=lambda path: progress.update(rendering, advance=1),
+            )
             timings["write"] = time.perf_counter() - started
     except UserError as exc:
         _fail(str(exc))
 
-    table = Table(title="translate run", title_justify="left")
-    for col in ("article", "lang", "engine", "segments", "from memory", "terms"):
-        table.add_column(col, overflow="fold")
-    missing = 0
-    for item in written:
-        t = item.translation
-        missing += t.report.total - t.report.realized
-        term_cell = f"{t.report.realized}/{t.report.total}"
-        if t.report.realized < t.report.total:
-            term_cell += " [red]incomplete[/red]"
-        table.add_row(t.source.slug, f"{t.source_lang}->{t.target_lang}", t.engine, str(len(t.source.segments)),
-                      str(t.cached), term_cell)
-    Console().print(table)
-    for item in written:
-        for path in item.paths:
-            typer.echo(f"wrote {path}")
-        for path in item.skipped:
-            typer.echo(f"up to date {path}")
+    out = Console(width=min(Console().width, 100))
+    out.print(_summary_table(written))
+    engines = dict.fromkeys((f"{i.translation.source_lang}→{i.translation.target_lang}", i.translation.engine)
+                            for i in written)
+    for pair, engine_name in engines:
+        typer.echo(f"engine {pair}: {engine_name}")
+    changed = [path for item in written for path in item.paths]
+    unchanged = sum(len(item.skipped) for item in written)
+    for path in changed:
+        typer.echo(f"wrote {_shown(path)}")
+    if unchanged:
+        typer.echo(f"{unchanged} output(s) already up to date" + ("" if changed else "; nothing written"))
     typer.echo("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    missing = sum(item.translation.report.total - item.translation.report.realized for item in written)
     if terms:
         for item in written:
-            Console().print(_terms_table(item.translation))
+            out.print(_terms_table(item.translation))
     for item in written:
-        t = item.translation
-        no_term = [c for c in t.report.missing if c.strategy == "none"]
-        if no_term:
-            ids = ", ".join(dict.fromkeys(c.entry_id for c in no_term))
-            typer.echo(f"{t.source.slug} [{t.target_lang}]: {len(no_term)} term(s) not realized: the glossary has no "
-                       f"{t.target_lang} term for {ids}", err=True)
-        for check in t.report.missing:
-            if check.strategy != "none":
-                typer.echo(f"{t.source.slug} [{t.target_lang}] {check.segment_id}: '{check.source}' not realized: "
-                           f"{check.reason}", err=True)
+        for line in term_problems(item.translation):
+            typer.echo(line, err=True)
     if project.strict_terms and missing:
         typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
         raise typer.Exit(1)
+
+
+def _render_count(plan, results) -> int:
+    formats = plan.config.formats
+    return len(results) * (("pdf" in formats) + ("html" in formats))
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when under it."""
+    import os
+
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _summary_table(written):
+    """One row per article and language, narrow enough for an 80-column terminal: the engine, the same on every row
+    of a pair, is printed once below the table; a long slug is cut with an ellipsis, never broken mid-word."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title="translate run", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("article", overflow="ellipsis", no_wrap=True, ratio=1)
+    table.add_column("lang", no_wrap=True)
+    table.add_column("segments", justify="right", no_wrap=True)
+    table.add_column("memory", justify="right", no_wrap=True)
+    table.add_column("terms", justify="right", no_wrap=True)
+    for item in written:
+        t = item.translation
+        cell = f"{t.report.realized}/{t.report.total}"
+        if t.report.realized < t.report.total:
+            cell = f"[red]{cell} ✗[/red]"
+        table.add_row(t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached),
+                      cell)
+    return table
+
+
+SNIPPET = 60  # characters of context shown around a term in a problem line
+
+
+def snippet(text: str, found: str, width: int = SNIPPET) -> str:
+    """The part of `text` around the first `found` (case-insensitive), cut at word ends, with ellipses."""
+    import re
+
+    clean = re.sub(r"\s+", " ", text).strip()
+    at = clean.casefold().find(found.casefold()) if found else -1
+    if at < 0 or len(clean) <= width:
+        return clean if len(clean) <= width else clean[: width - 1].rsplit(" ", 1)[0] + "…"
+    start = max(0, at - (width - len(found)) // 2)
+    end = min(len(clean), start + width)
+    start = max(0, end - width)
+    piece = clean[start:end]
+    if start > 0:
+        piece = "…" + piece.split(" ", 1)[-1]
+    if end < len(clean):
+        piece = piece.rsplit(" ", 1)[0] + "…"
+    return piece
+
+
+def _where(translation, segment_id: str) -> tuple[str, str]:
+    """(file[:line], source text of the segment): the line when the document model gives blocks one."""
+    block_id = segment_id.rsplit(".s", 1)[0]
+    doc = translation.source
+    block = next((b for b in doc.blocks if b.id == block_id), None)
+    text = next((s.text for s in doc.segments if s.id == segment_id), "")
+    from .data import strip_markers
+
+    line = getattr(block, "line", None)
+    place = _shown(doc.path) + (f":{line}" if line else "")
+    return place, strip_markers(text)
+
+
+def term_problems(translation) -> list[str]:
+    """Lines for the terms not realized. Entries without a term in the target language are a gap in the glossary,
+    not in the text: one line names them. Every other entry not realized: where (file and line), why, and the
+    source words around its first occurrence."""
+    lines = []
+    slug, tgt = _shown(translation.source.path), translation.target_lang
+    no_term = list(dict.fromkeys(c.entry_id for c in translation.report.missing if c.strategy == "none"))
+    if no_term:
+        count = sum(1 for c in translation.report.missing if c.strategy == "none")
+        lines.append(f"{slug} [{tgt}]: {count} term(s) not realized: the glossary has no {tgt} term for "
+                     f"{', '.join(no_term)}")
+    by_entry: dict[str, list] = {}
+    for check in translation.report.missing:
+        if check.strategy != "none":
+            by_entry.setdefault(check.entry_id, []).append(check)
+    for checks in by_entry.values():
+        first = checks[0]
+        place, text = _where(translation, first.segment_id)
+        times = f" ({len(checks)}×)" if len(checks) > 1 else ""
+        lines.append(f"{place} [{tgt}] '{first.source}'{times} not realized: {first.reason or first.strategy}: "
+                     f"«{snippet(text, first.source)}»")
+    return lines
 
 
 def _terms_table(translation):

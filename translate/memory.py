@@ -91,9 +91,11 @@ class TranslationMemory:
                             "'translate memory clear'") from None
 
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.atomic():
+        # The version is read inside the write transaction: two processes opening a new memory at once (--jobs)
+        # take turns, and the second finds the schema made.
+        with self.atomic():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={number}")

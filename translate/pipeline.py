@@ -228,25 +228,66 @@ def open_memory(job: Job) -> TranslationMemory | None:
     return TranslationMemory(job.out / MEMORY_NAME) if job.config.memory else None
 
 
+class _Meter:
+    """Progress of one language pair, segment by segment: engines report segments as they finish them
+    (engines.reporting_segments), translate_pair reports cached and translated totals; the bar never goes past the
+    segments that needed the engine, whatever the glossary's extra passes send."""
+
+    def __init__(self, report: Progress):
+        self.report = report
+        self.budget: int | None = None
+        self.live = 0
+
+    def engine(self, n: int) -> None:
+        room = n if self.budget is None else max(0, min(n, self.budget - self.live))
+        if room:
+            self.live += room
+            self.report("translated", room)
+
+    def pipeline(self, kind: str, n: int) -> None:
+        if kind == "cached":
+            self.budget = (self.budget or 0) - n
+            self.report("cached", n)
+        elif n > self.live:
+            self.report("translated", n - self.live)
+            self.live = n
+
+
 def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int | None,
                         progress: Progress | None = None) -> list[Translation]:
-    from .engines import get_engine
+    from .engines import get_engine, reporting_segments
 
     if threads:
         from .engines import argos
 
         argos.set_threads(threads)
+    if progress is None and _WORKER_QUEUE is not None:
+        progress = lambda kind, n: _WORKER_QUEUE.put((tgt, kind, n))  # noqa: E731
+    meter = _Meter(progress) if progress else None
+    if meter is not None:
+        meter.budget = sum(len(d.segments) for d in docs)
     memory = open_memory(job)
     try:
-        return translate_pair(docs, src, tgt, get_engine(job.config.engine), job.entries, memory, progress)
+        with reporting_segments(meter.engine if meter else (lambda n: None)):
+            return translate_pair(docs, src, tgt, get_engine(job.config.engine), job.entries, memory,
+                                  meter.pipeline if meter else None)
     finally:
         if memory is not None:
             memory.close()
 
 
+_WORKER_QUEUE = None  # in a worker process of translate_all: where its progress goes
+
+
+def _init_worker(queue) -> None:
+    global _WORKER_QUEUE
+    _WORKER_QUEUE = queue
+
+
 def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = None) -> list[Translation]:
     """Every language pair, one batch per pair; with jobs > 1, pairs run in parallel processes that share the
-    machine's cores between them. progress(target, kind, n) reports segments cached or translated."""
+    machine's cores between them. progress(target, kind, n) reports segments cached or translated as they are,
+    from the worker processes too."""
     import os
 
     pairs = job.pairs()
@@ -258,18 +299,30 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
             results[(src, tgt)] = _translate_pair_job(job, src, tgt, docs, None, report)
     else:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        import queue as queues
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
         threads = max(1, (os.cpu_count() or 1) // jobs)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        messages = context.Queue() if progress else None
+
+        def drain() -> None:
+            while messages is not None:
+                try:
+                    progress(*messages.get_nowait())
+                except queues.Empty:
+                    return
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(messages,)) as pool:
             futures = {pool.submit(_translate_pair_job, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                drain()
             for future, (src, tgt) in futures.items():
-                results[(src, tgt)] = translations = future.result()
-                if progress:
-                    cached = sum(t.cached for t in translations)
-                    progress(tgt, "cached", cached)
-                    progress(tgt, "translated", sum(len(t.source.segments) for t in translations) - cached)
+                results[(src, tgt)] = future.result()
+            drain()
     order = {doc.path: i for i, doc in enumerate(job.documents)}
     flat = [t for (_, _), ts in results.items() for t in ts]
     return sorted(flat, key=lambda t: (order[t.source.path], job.config.targets.index(t.target_lang)))
@@ -282,6 +335,7 @@ def output_paths(out: Path, translation: Translation) -> dict[str, Path]:
     return {
         "md": folder / f"{slug}.{translation.target_lang}.md",
         "pdf": folder / f"{slug}.{pair}.pdf",
+        "booklet": folder / f"{slug}.{pair}.booklet.pdf",
         "html": folder / f"{slug}.{pair}.html",
         "terms": folder / f"{slug}.{pair}.terms.json",
     }
@@ -292,7 +346,7 @@ def render_options(job: Job):
 
     c = job.config
     return RenderOptions(layout=c.layout, source_side=c.source_side, paper=c.paper, booklet=c.booklet,
-                         pdf_variant=c.pdf_variant, theme=c.theme, glossaries=job.glossaries)
+                         pdf_variant=c.pdf_variant, marks=c.marks, theme=c.theme, glossaries=job.glossaries)
 
 
 def _render_inputs(translation: Translation, options, fmt: str) -> str:
@@ -326,8 +380,10 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None) -> list[Written]:
-    """Write every output; an output whose inputs have not changed since it was written is left alone."""
+def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None,
+              on_render: Callable[[Path], None] | None = None) -> list[Written]:
+    """Write every output; an output whose inputs have not changed since it was written is left alone.
+    on_render(path) is called before a PDF or HTML page is rendered, on_written(path) after."""
     import json
 
     from .publish.writer import translation_markdown
@@ -351,16 +407,19 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
                 if fmt not in formats:
                     continue
                 path = paths[fmt]
+                outputs = [path] + ([paths["booklet"]] if fmt == "pdf" and options.booklet else [])
                 inputs = _render_inputs(translation, options, fmt)
-                if memory is not None and path.exists() and memory.output_inputs(path) == inputs:
-                    skipped.append(path)
+                if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
+                    skipped.extend(outputs)
                     continue
                 from .publish.render import render_html, render_pdf
 
+                if on_render:
+                    on_render(path)
                 (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
                 if memory is not None:
                     memory.record_output(path, inputs)
-                done.append(path)
+                done.extend(outputs)
                 if on_written:
                     on_written(path)
             written.append(Written(translation, tuple(done), tuple(skipped)))

@@ -7,9 +7,30 @@ form and gives them back as markers. It never sees link URLs, code or glossary t
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Callable, Protocol, Sequence
 
 from ..errors import EngineError, UserError
+
+_SEGMENTS_DONE: ContextVar[Callable[[int], None] | None] = ContextVar("segments_done", default=None)
+
+
+@contextmanager
+def reporting_segments(callback: Callable[[int], None]):
+    """While the block runs, engines call `callback(n)` as they finish each n segments of a batch (progress bars
+    move with the work, not once per batch); the pipeline's calls stay as they are."""
+    token = _SEGMENTS_DONE.set(callback)
+    try:
+        yield
+    finally:
+        _SEGMENTS_DONE.reset(token)
+
+
+def segments_done(n: int = 1) -> None:
+    callback = _SEGMENTS_DONE.get()
+    if callback is not None and n:
+        callback(n)
 
 ENGINE_NAMES = ("auto", "argos", "apertium")
 

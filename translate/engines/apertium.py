@@ -16,6 +16,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -442,18 +443,50 @@ def _capital_like(source: str, rendered: Rendered) -> Rendered:
     return rendered
 
 
-def _run(command: str, stream: str, what: str) -> str:
+def _run(command: str, stream: str, what: str, report: bool = False) -> str:
+    """Run one shell pipeline of Apertium's stages on `stream`. With `report`, progress moves as each segment
+    comes out (in null-flush mode a segment's output ends with a null byte as soon as it is done)."""
+    from . import segments_done
+
     try:
-        proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], input=stream, capture_output=True,
-                              text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise EngineError(f"apertium {what} did not finish in {TIMEOUT // 60} minutes") from None
+        proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", command], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise EngineError(f"cannot run apertium {what}: {exc}") from None
-    if proc.returncode != 0 or (not proc.stdout.strip() and stream.strip("\0\n")):
-        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise EngineError(f"apertium {what} failed (exit {proc.returncode}): {detail}")
-    return proc.stdout
+    errors: list[bytes] = []
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(stream.encode("utf-8"))
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    threads = [threading.Thread(target=feed, daemon=True),
+               threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
+    for thread in threads:
+        thread.start()
+    timed_out: list[bool] = []
+    timer = threading.Timer(TIMEOUT, lambda: (timed_out.append(True), proc.kill()))
+    timer.start()
+    chunks = []
+    try:
+        while chunk := proc.stdout.read1(65536):
+            chunks.append(chunk)
+            if report:
+                segments_done(chunk.count(b"\0"))
+        returncode = proc.wait()
+    finally:
+        timer.cancel()
+    for thread in threads:
+        thread.join(5)
+    if timed_out:
+        raise EngineError(f"apertium {what} did not finish in {TIMEOUT // 60} minutes")
+    out = b"".join(chunks).decode("utf-8", "replace")
+    if returncode != 0 or (not out.strip() and stream.strip("\0\n")):
+        detail = (b"".join(errors).decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
+        raise EngineError(f"apertium {what} failed (exit {returncode}): {detail}")
+    return out
 
 
 class ApertiumEngine:
@@ -486,12 +519,12 @@ class ApertiumEngine:
             raise EngineError(f"apertium has no {src}-{tgt} pair installed")
         stream = encode(texts)
         if not terms or not any(terms):
-            out = _run(f"apertium -z -f none {shlex.quote(mode)}", stream, mode)
+            out = _run(f"apertium -z -f none {shlex.quote(mode)}", stream, mode, report=True)
         else:
             stages = _stages(mode)
             lexical = _run(stages.lexical, stream, mode)
             transferred = _run(stages.transfer, _inject(lexical, terms), mode)
-            out = _run(stages.generation, _write_terms(transferred, terms), mode)
+            out = _run(stages.generation, _write_terms(transferred, terms), mode, report=True)
         rendered = [_unshout(t, r) for t, r in zip(texts, decode(out, len(texts)))]
         if terms:
             # the term's source words went in lower case: a sentence that began with one begins with a capital

@@ -188,4 +188,9 @@ class ArgosEngine:
         for pkg in packages[:-1]:
             current = [hyps[0] for hyps in translate_with_package(pkg, current)]
         last = translate_with_package(packages[-1], current, n)
-        return [[_decode(h, source) for h in hyps] for hyps, source in zip(last, texts)]
+        out = [[_decode(h, source) for h in hyps] for hyps, source in zip(last, texts)]
+        # one CTranslate2 call for the batch: the progress moves when it returns
+        from . import segments_done
+
+        segments_done(len(out))
+        return out
