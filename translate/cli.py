@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from .cli_glossary import app as glossary_app
-from .errors import UserError
+from .errors import TranslateWarning, UserError
 
 app = typer.Typer(
     name="translate",
@@ -286,39 +287,69 @@ def eval_(
 
 @models_app.command("list")
 def models_list() -> None:
-    """Installed Argos packages, and the Apertium pairs this machine has."""
+    """Installed Argos packages with their versions (the newest of a pair is used), and the Apertium pairs."""
     from . import models
     from .engines.apertium import ApertiumEngine
 
-    installed = models.installed()
-    typer.echo(f"Argos packages in {models.packages_dir()}:")
+    try:
+        installed = models.installed()
+        folder = models.packages_dir()
+    except UserError as exc:
+        _fail(str(exc))
+    used = models.newest(installed)
+    typer.echo(f"Argos packages in {folder}:")
     for m in installed:
-        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}")
+        note = "" if used[(m.from_code, m.to_code)] == m else (
+            f"  (not used: {used[(m.from_code, m.to_code)].version} is newer; "
+            f"'translate models remove' or 'install --replace' tidies up)")
+        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}{note}")
     if not installed:
         typer.echo("  (none: 'translate models install FILE.argosmodel', or 'translate models install en es' online)")
     pairs = sorted(ApertiumEngine().pairs())
     typer.echo("Apertium pairs: " + (", ".join(f"{a}->{b}" for a, b in pairs) or "(none: apt-get install apertium-eng-spa)"))
 
 
+def _package_code(value: str, what: str) -> str:
+    """A language code as Argos packages write them; which exist, the index or the installed packages say."""
+    import re
+
+    code = value.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+        raise UserError(f"{what} {value!r} is not a language code such as en, pb or zt")
+    return code if "-" in code else code.lower()
+
+
 @models_app.command("install")
 def models_install(
     what: List[str] = typer.Argument(..., help="FILE.argosmodel, or two language codes: en es"),
+    replace: bool = typer.Option(False, "--replace", help="Remove the other installed versions of the pair."),
 ) -> None:
-    """Install an Argos package from a file, or from the Argos package index (needs the network)."""
-    from . import languages, models
+    """Install an Argos package from a file, or the newest from the Argos package index (needs the network)."""
+    from . import models
 
     try:
+        already = False
         if len(what) == 1:
             model = models.install_file(Path(what[0]))
         elif len(what) == 2:
-            src = languages.get(what[0], what="source language").code
-            tgt = languages.get(what[1], what="target language").code
-            model = models.install_pair(src, tgt)
+            src = _package_code(what[0], "source language")
+            tgt = _package_code(what[1], "target language")
+            model, already = models.install_pair(src, tgt)
         else:
             raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
+        removed = models.remove_others(model) if replace else []
+        kept = models.others(model)
     except UserError as exc:
         _fail(str(exc))
-    typer.echo(f"installed {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+    verb = "already installed" if already else "installed"
+    typer.echo(f"{verb} {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+    for m in removed:
+        typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name}, version {m.version})")
+    if kept:
+        used = models.newest([model, *kept])
+        names = ", ".join(f"{m.name} (version {m.version})" for m in kept)
+        typer.echo(f"also installed: {names}; version {used[(model.from_code, model.to_code)].version} is the one "
+                   f"used; 'translate models install --replace {' '.join(what)}' keeps only this one")
 
 
 @models_app.command("remove")
@@ -327,10 +358,10 @@ def models_remove(
     tgt: str = typer.Argument(..., help="Target language code."),
 ) -> None:
     """Remove the installed Argos package(s) for a pair."""
-    from . import languages, models
+    from . import models
 
     try:
-        gone = models.remove(languages.get(src).code, languages.get(tgt).code)
+        gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
     except UserError as exc:
         _fail(str(exc))
     for m in gone:
@@ -393,6 +424,9 @@ def memory_export(
     typer.echo(f"wrote {n} translation units to {tmx}")
 
 
+_default_showwarning = warnings.showwarning
+
+
 class Interrupted(BaseException):
     """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
 
@@ -401,9 +435,19 @@ def _interrupt(signum, frame) -> None:
     raise Interrupted()
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, TranslateWarning):
+        sys.stderr.write(f"translate: warning: {message}\n")
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
     import signal
 
+    global _default_showwarning
+    _default_showwarning = warnings.showwarning
+    warnings.showwarning = _show_warning
     signal.signal(signal.SIGINT, _interrupt)
     try:
         app()

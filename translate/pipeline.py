@@ -370,11 +370,21 @@ def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...]
             memory.close()
 
 
+def _translate_pair_worker(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int):
+    """In a worker process: the translations and the warnings raised there, which the parent shows."""
+    import warnings
+
+    from .errors import TranslateWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default", TranslateWarning)
+        translations = _translate_pair_job(job, src, tgt, docs, threads)
+    return translations, [str(w.message) for w in caught if issubclass(w.category, TranslateWarning)]
+
+
 def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = None) -> list[Translation]:
     """Every language pair, one batch per pair; with jobs > 1, pairs run in parallel processes that share the
     machine's cores between them. progress(target, kind, n) reports segments cached or translated."""
-    import os
-
     pairs = job.pairs()
     jobs = min(job.config.jobs, len(pairs))
     results: dict[tuple[str, str], list[Translation]] = {}
@@ -386,12 +396,20 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        threads = max(1, (os.cpu_count() or 1) // jobs)
+        import warnings
+
+        from .engines.argos import available_cpus
+        from .errors import TranslateWarning
+
+        threads = max(1, available_cpus() // jobs)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(_translate_pair_job, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
             for future, (src, tgt) in futures.items():
-                results[(src, tgt)] = translations = future.result()
+                translations, messages = future.result()
+                results[(src, tgt)] = translations
+                for message in messages:
+                    warnings.warn(message, TranslateWarning, stacklevel=2)
                 if progress:
                     cached = sum(t.cached for t in translations)
                     progress(tgt, "cached", cached)
