@@ -70,8 +70,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import random
 import string
+import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -81,7 +84,7 @@ import sentencepiece as spm
 from ctranslate2.converters import Converter
 from ctranslate2.specs import TransformerSpec
 
-__all__ = ["build_argos_package", "repack_argosmodel", "MAX_POSITIONS", "LOGIT", "ALT_GAP"]
+__all__ = ["build_argos_package", "repack_argosmodel", "argos_reference", "argos_env", "MAX_POSITIONS", "LOGIT", "ALT_GAP"]
 
 #: Rows of the learned position tables: a source may have up to MAX_POSITIONS - 1
 #: pieces plus ``</s>``.  Translator's default ``max_input_length=1024`` truncates
@@ -473,3 +476,73 @@ def _build_spec(
     spec.register_source_vocabulary(pieces)
     spec.register_target_vocabulary(pieces)
     return spec
+
+
+# --- argostranslate itself, for comparisons ---------------------------------------------------------------------
+
+_REFERENCE = r"""
+import json, sys
+from pathlib import Path
+
+import argostranslate.package as package
+import argostranslate.settings as settings
+import argostranslate.translate as translate
+
+
+class WholeText:
+    # argostranslate's default splitter (MiniSBD) downloads a model on first use; every input here is one sentence.
+    def split_sentences(self, text):
+        return [text]
+
+
+out = []
+for n, group in enumerate(json.load(sys.stdin)):
+    folder = Path(group["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    settings.package_data_dir = folder
+    settings.package_dirs = [folder]
+    for path in group["packages"]:
+        package.install_from_path(Path(path))
+    translate.installed_translates.clear()
+    translate.get_installed_languages.cache_clear()
+    translate.get_installed_languages()
+    for slot in translate.installed_translates:
+        slot.cached_translation.underlying.sentencizer = WholeText()
+    results = []
+    for src, tgt, text in group["texts"]:
+        try:
+            results.append({"text": translate.translate(text, src, tgt)})
+        except Exception as exc:
+            results.append({"error": f"{type(exc).__name__}: {exc}"})
+    compute = {slot.package_key: slot.cached_translation.underlying.translator.compute_type
+               for slot in translate.installed_translates
+               if slot.cached_translation.underlying.translator is not None}
+    out.append({"results": results, "compute_types": compute})
+print(json.dumps(out))
+"""
+
+
+def argos_reference(tmp: Path, groups: list[tuple[list[Path], list[tuple[str, str, str]]]]) -> list[dict]:
+    """argostranslate.translate.translate on each (package files, [(src, tgt, text)]) group, each group installed
+    alone into its own packages folder, in a fresh process with its own ARGOS_* and XDG folders. Returns per group
+    {"results": [{"text": ...} or {"error": ...}], "compute_types": {"en-es": ...}}."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOS_", "XDG_")) and k != "SNAP"}
+    env.update(ARGOS_PACKAGES_DIR=str(tmp / "packages"), ARGOS_DEVICE_TYPE="cpu", HOME=str(tmp / "home"),
+               XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"), XDG_CACHE_HOME=str(tmp / "cache"))
+    request = [{"folder": str(tmp / f"group-{i}"), "packages": [str(p) for p in files], "texts": texts}
+               for i, (files, texts) in enumerate(groups)]
+    proc = subprocess.run([sys.executable, "-c", _REFERENCE], input=json.dumps(request), capture_output=True,
+                          text=True, env=env, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"argostranslate reference run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def argos_env(home: Path, index: str = "http://127.0.0.1:9/") -> dict[str, str]:
+    """Environment for a process with its own Argos packages folder and XDG folders under ``home``; the index is
+    unreachable unless given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOS_", "XDG_")) and k != "SNAP"}
+    env.update(ARGOS_PACKAGES_DIR=str(home / "packages"), ARGOS_PACKAGE_INDEX=index,
+               XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
+               XDG_CACHE_HOME=str(home / "cache"))
+    return env

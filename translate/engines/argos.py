@@ -249,9 +249,12 @@ def _cut_points(text: str, lang: str) -> list[tuple[int, int, int]]:
     return points
 
 
-def _halve(text: str, lang: str) -> tuple[str, str] | None:
-    """The segment cut in two at its best boundary near the middle; None when it is one unbreakable token."""
+def _halve(text: str, lang: str, inside_words: bool = True) -> tuple[str, str] | None:
+    """The segment cut in two at its best boundary near the middle; None when it is one unbreakable token (or,
+    unless inside_words, one word)."""
     points = _cut_points(text, lang)
+    if not points and not inside_words:
+        return None
     if not points:
         # No space, no punctuation: cut between characters, never inside a placeholder.
         middle = len(text) // 2
@@ -312,13 +315,13 @@ def _batch(pkg: ArgosPackage, batch: list[list[str]], n: int) -> list[_Outcome]:
             max_input_length=0,  # never truncate silently: parts are already within the model's limits
             max_decoding_length=max_length,
         )
-    except RuntimeError as exc:
+    except (RuntimeError, TypeError, ValueError) as exc:
         learned = _POSITION_ERROR.search(str(exc))
         if learned and (pkg.positions is None or int(learned.group(1)) < pkg.positions):
             pkg.positions = int(learned.group(1))
             raise _LimitLearned() from None
         if len(batch) == 1:
-            return [_Outcome(error=str(exc).strip().splitlines()[0] if str(exc).strip() else "RuntimeError")]
+            return [_Outcome(error=_reason(exc))]
         return [outcome for tokens in batch for outcome in _batch(pkg, [tokens], n)]
     outcomes = []
     for result in results:
@@ -332,26 +335,41 @@ def _batch(pkg: ArgosPackage, batch: list[list[str]], n: int) -> list[_Outcome]:
     return outcomes
 
 
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
+
+
+def _plan(pkg: ArgosPackage, text: str) -> list[tuple[str, list[str]]] | _Outcome:
+    try:
+        return _split(pkg, text, pkg.budget())
+    except (RuntimeError, TypeError, ValueError) as exc:  # the tokenizer refused the text (e.g. a lone surrogate)
+        return _Outcome(error=_reason(exc))
+
+
 def _translate_texts(pkg: ArgosPackage, texts: list[str], n: int, depth: int = 0) -> list[_Outcome]:
     """n hypotheses for each text; texts beyond the model's budget go in parts, joined again."""
     while True:
-        plans = [_split(pkg, t, pkg.budget()) for t in texts]
-        flat = [part for plan in plans for part in plan]
+        plans = [_plan(pkg, t) for t in texts]
+        flat = [part for plan in plans if not isinstance(plan, _Outcome) for part in plan]
         try:
             outcomes = _batch(pkg, [tokens for _, tokens in flat], n)
             break
         except _LimitLearned:
             continue
     # A part cut at the decoding limit: once more in halves (a model that repeats itself stops sooner on less).
-    redo = [i for i, o in enumerate(outcomes) if o.cut and depth < 3 and _halve(flat[i][0], pkg.from_code)]
+    redo = [i for i, o in enumerate(outcomes) if o.cut and depth == 0 and _halve(flat[i][0], pkg.from_code, False)]
     if redo:
-        halves = [_halve(flat[i][0], pkg.from_code) for i in redo]
+        halves = [_halve(flat[i][0], pkg.from_code, False) for i in redo]
         again = _translate_texts(pkg, [h for pair in halves for h in pair], n, depth + 1)
         for k, i in enumerate(redo):
             first, second = again[2 * k], again[2 * k + 1]
             outcomes[i] = _join(pkg, [first, second], n)
     out, i = [], 0
     for plan in plans:
+        if isinstance(plan, _Outcome):
+            out.append(plan)
+            continue
         out.append(outcomes[i] if len(plan) == 1 else _join(pkg, outcomes[i:i + len(plan)], n))
         i += len(plan)
     return out
