@@ -299,9 +299,8 @@ def models_list() -> None:
     used = models.newest(installed)
     typer.echo(f"Argos packages in {folder}:")
     for m in installed:
-        note = "" if used[(m.from_code, m.to_code)] == m else (
-            f"  (not used: {used[(m.from_code, m.to_code)].version} is newer; "
-            f"'translate models remove' or 'install --replace' tidies up)")
+        newest = used[(m.from_code, m.to_code)]
+        note = "" if newest == m else f"  (not used: version {newest.version} is newer)"
         typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}{note}")
     if not installed:
         typer.echo("  (none: 'translate models install FILE.argosmodel', or 'translate models install en es' online)")

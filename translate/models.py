@@ -109,8 +109,10 @@ def parse_metadata(raw: bytes, where: str) -> dict:
         raise BrokenPackage(f"{where} says type {kind!r}: only translation packages (type 'translate') are used")
     for key in ("from_code", "to_code"):
         code = meta.get(key)
-        if not isinstance(code, str) or not code:
+        if code is None or code == "":
             raise BrokenPackage(f"{where} has no {key}")
+        if not isinstance(code, str):
+            raise BrokenPackage(f"{where}: {key} must be a language code string such as 'en', not {code!r}")
         if not _CODE.match(code):
             raise BrokenPackage(f"{where}: {key} {code!r} is not a lowercase language code such as 'en'")
     if meta["from_code"] == meta["to_code"]:
