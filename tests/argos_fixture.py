@@ -84,7 +84,8 @@ import sentencepiece as spm
 from ctranslate2.converters import Converter
 from ctranslate2.specs import TransformerSpec
 
-__all__ = ["build_argos_package", "repack_argosmodel", "argos_reference", "argos_env", "MAX_POSITIONS", "LOGIT", "ALT_GAP"]
+__all__ = ["build_argos_package", "repack_argosmodel", "argos_reference", "argos_env", "MAX_POSITIONS", "LOGIT",
+           "ALT_GAP"]
 
 #: Rows of the learned position tables: a source may have up to MAX_POSITIONS - 1
 #: pieces plus ``</s>``.  Translator's default ``max_input_length=1024`` truncates
@@ -285,7 +286,7 @@ def _bpe_codes(words: list[str], corpus: list[str], lang: str) -> tuple[bytes, l
     from sacremoses import MosesTokenizer
 
     tokenize = MosesTokenizer(lang).tokenize
-    chars = sorted(set(_EXTRA_CHARS) | {c for line in corpus for w in tokenize(line) for c in w} | {c for w in words for c in w})
+    chars = sorted(set(_EXTRA_CHARS) | {c for line in corpus for c in "".join(tokenize(line))} | set("".join(words)))
     merges: list[tuple[str, str]] = []
     vocab = {c for c in chars} | {c + "@@" for c in chars}
     for word in words:

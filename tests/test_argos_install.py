@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from argos_fixture import argos_env, argos_reference, build_argos_package, repack_argosmodel
-from conftest import ROOT, snapshot
+from conftest import ROOT, needs_apertium, snapshot
 
 EN_ES = {"the": "la", "war": "guerra"}
 NAME = "translate-en_es-1_0"
@@ -183,7 +182,8 @@ def test_broken_folders_are_skipped_with_a_warning(home):
     assert r.returncode == 0, r.stderr.decode()
     assert f"en -> es  {NAME}  version 1.0" in r.stdout.decode()
     warnings = r.stderr.decode().strip().splitlines()
-    assert len(warnings) == 3 and all(w.startswith("translate: warning: skipping the broken Argos package") for w in warnings)
+    assert len(warnings) == 3
+    assert all(w.startswith("translate: warning: skipping the broken Argos package") for w in warnings)
     for folder, why in (("translate-en_fr-1_0", "must hold a JSON object"), ("translate-en_de-1_0", "no tokenizer"),
                         (".translate-en_es-1_0.k2j3", "no metadata.json")):
         assert any(str(packages / folder) in w and why in w for w in warnings), (folder, warnings)
@@ -359,3 +359,18 @@ def test_index_with_no_package_for_the_pair(index, tmp_path):
     assert "the Argos package index has no en->xx package" in one_line_error(r)
     r = cli(tmp_path / "home", "models", "install", "en", "e s", index=index.url)
     assert "is not a language code" in one_line_error(r)
+
+
+@needs_apertium
+def test_warnings_of_parallel_workers_are_one_line_each(home, tmp_path):
+    (home / "packages" / "translate-en_fr-1_0").mkdir()
+    (tmp_path / "a.md").write_text("---\ntitle: The war\n---\n\nthe war\n", encoding="utf-8")
+    empty = tmp_path / "g.yaml"
+    empty.write_text("entries: []\n")
+    r = cli(home, "run", str(tmp_path / "a.md"), "--to", "es,ca", "--jobs", "2", "-g", str(empty), "--format", "md",
+            "--no-memory", "-o", str(tmp_path / "build"))
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stderr.decode().strip().splitlines() == [
+        f"translate: warning: skipping the broken Argos package {home / 'packages' / 'translate-en_fr-1_0'}: "
+        "no metadata.json; remove the folder or reinstall it"]
+    assert "la guerra" in (tmp_path / "build" / "a" / "a.es.md").read_text(encoding="utf-8")

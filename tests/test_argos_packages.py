@@ -53,7 +53,8 @@ def built(tmp_path_factory) -> dict[str, Path]:
     return {
         "short": build("short", "en", "es", EN_ES, max_positions=64),
         "long": build("long", "en", "es", EN_ES),
-        "pb": build("pb", "en", "pb", {"the": "a", "war": "guerra"}, from_name="English", to_name="Portuguese (Brazil)"),
+        "pb": build("pb", "en", "pb", {"the": "a", "war": "guerra"}, from_name="English",
+                    to_name="Portuguese (Brazil)"),
         "zt": build("zt", "en", "zt", {"the": "這", "war": "戰爭"}, from_name="English", to_name="Chinese (traditional)"),
         "spa_Latn": build("spa_Latn", "en", "es", EN_ES, target_prefix="spa_Latn"),
         "__es__": build("__es__", "en", "es", EN_ES, target_prefix="__es__"),
@@ -226,7 +227,8 @@ def test_french_spacing_and_non_breaking_spaces_kept(built, reference):
     theirs = [r["text"] for r in reference["french"]["results"]]
     assert engine.translate(FRENCH, "fr", "es") == theirs == ["« la guerra » dice : porqué ?",
                                                               "«\u00a0la guerra\u00a0» dice\u00a0: porqué\u202f?"]
-    assert translate_text("« la *guerre* » dit : pourquoi ?", "fr", "es", engine, ()) == "« la *guerra* » dice : porqué ?"
+    marked = translate_text("« la *guerre* » dit : pourquoi ?", "fr", "es", engine, ())
+    assert marked == "« la *guerra* » dice : porqué ?"
 
 
 def test_bpe_tokenizer(built, reference):

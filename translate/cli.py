@@ -434,9 +434,15 @@ def _interrupt(signum, frame) -> None:
     raise Interrupted()
 
 
+_shown: set[str] = set()
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     if issubclass(category, TranslateWarning):
-        sys.stderr.write(f"translate: warning: {message}\n")
+        # Once per run, wherever it was raised (a worker process's warnings are raised again by the parent).
+        if str(message) not in _shown:
+            _shown.add(str(message))
+            sys.stderr.write(f"translate: warning: {message}\n")
     else:
         _default_showwarning(message, category, filename, lineno, file, line)
 

@@ -99,7 +99,8 @@ def get(code: str, *, what: str = "language") -> Language:
         lang = extra.get(key)
         if lang is None:
             known = ", ".join(sorted(LANGUAGES))
-            more = f", or a code of an Argos package: {', '.join(sorted(l.code for l in extra.values()))}" if extra else ""
+            codes = ", ".join(sorted(lang.code for lang in extra.values()))
+            more = f", or a code of an Argos package: {codes}" if extra else ""
             raise UserError(f"unknown {what} code {code!r}: use an ISO 639-1 code, one of {known}{more}")
     if lang is None:
         raise UserError(f"unknown {what} code {code!r}: use an ISO 639-1 code such as en")

@@ -21,8 +21,8 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import OfflineError, TranslateWarning, UserError
 
-# What argostranslate's own reader needs of a folder: without these, `argospm list` and every program built on
-# argostranslate (LibreTranslate too) fails for all packages, not just this one.
+# argostranslate's Package takes the first of these it finds; with neither it has no tokenizer and fails at the
+# first translation, not when the package is read.
 TOKENIZER_FILES = ("sentencepiece.model", "bpe.model")
 _CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 _STAGING_PREFIX = ".translate-install-"
@@ -73,6 +73,7 @@ def version_key(version: str) -> tuple:
 
 
 def argos_settings():
+    """argostranslate's settings module: the ARGOS_* variables and its settings.json, read when first imported."""
     try:
         import argostranslate.settings as settings  # cheap: json, os and pathlib only
     except (ValueError, KeyError) as exc:
@@ -193,7 +194,8 @@ def newest(models: list[InstalledModel]) -> dict[tuple[str, str], InstalledModel
 
 def others(model: InstalledModel) -> list[InstalledModel]:
     """The other installed versions of the model's pair."""
-    return [m for m in scan()[0] if (m.from_code, m.to_code) == (model.from_code, model.to_code) and m.path != model.path]
+    pair = (model.from_code, model.to_code)
+    return [m for m in scan()[0] if (m.from_code, m.to_code) == pair and m.path != model.path]
 
 
 def remove_others(model: InstalledModel) -> list[InstalledModel]:
@@ -282,12 +284,19 @@ def _clean_stale_staging(parent: Path) -> None:
     """Remove staging folders whose install was killed (their process is gone)."""
     for path in parent.glob(f"{_STAGING_PREFIX}*"):
         pid = path.name[len(_STAGING_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
             shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            pass  # alive, someone else's
 
 
 def _move_into_place(staged: Path, target: Path, staging: Path) -> None:
-    """Rename staged -> target; an existing target is first renamed out, so it is never half-replaced."""
+    """Rename staged -> target; an existing target is first renamed out into the staging folder, so the packages
+    folder holds the old package or the new one, whole (a kill between the two renames leaves neither)."""
     old = staging / "previous"
     if target.exists():
         os.rename(target, old)
@@ -404,8 +413,9 @@ def install_pair(src: str, tgt: str) -> tuple[InstalledModel, bool]:
                     break
                 except (OSError, ValueError, http.client.HTTPException) as exc:
                     if i == len(links) - 1:
+                        reason = getattr(exc, "reason", exc)
                         raise OfflineError(f"downloading the {src}->{tgt} package {version} from {url} failed "
-                                           f"({getattr(exc, 'reason', exc)}); check the connection and try again") from None
+                                           f"({reason}); check the connection and try again") from None
         return install_file(download), False
     finally:
         download.unlink(missing_ok=True)
