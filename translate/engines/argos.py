@@ -1,7 +1,7 @@
 """Argos Translate packages run directly with CTranslate2: all segments of a batch in one translate_batch call.
 
 argostranslate's own translate() splits paragraphs, runs a sentence splitter that downloads a model, and calls
-CTranslate2 once per paragraph. We split sentences ourselves and use its settings, metadata and tokenizers.
+CTranslate2 once per paragraph. We split sentences ourselves and use only its settings and tokenizers.
 """
 
 from __future__ import annotations
