@@ -195,7 +195,7 @@ def test_killed_job_leaves_no_partial_output_and_the_rerun_finishes_the_same(tmp
 
     r = run_cli("run", str(sources), *shutil_args, "-o", str(out))
     assert r.returncode == 0, r.stderr.decode()
-    remembered = sum(int(m) for m in re.findall(r"│ \d+\s+│ (\d+)\s+│", r.stdout.decode()))
+    remembered = sum(int(m) for m in re.findall(r"→\w+\s+\d+\s+(\d+)\s", r.stdout.decode()))
     assert remembered == stored > 0
     got = {k: v for k, v in snapshot(out).items() if not k.startswith(".translate-memory")}
     assert got == snapshot(reference)

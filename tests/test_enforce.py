@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from argos_fixture import build_argos_package
-from conftest import GLOSSARY, needs_apertium, run_cli
+from conftest import GLOSSARY, needs_apertium
 
 from translate.data import GlossaryEntry, Grammar, span_close, span_open
 from translate.document import inline_block
@@ -132,19 +132,34 @@ def test_when_every_strategy_breaks_agreement_the_occurrence_says_so(tmp_path):
     assert report.ungrammatical == (check,)
 
 
-@needs_apertium
+@needs_apertium  # the Spanish analyser
 def test_strict_terms_fails_on_a_grammar_problem(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {**os.environ, "ARGOS_PACKAGES_DIR": str(tmp_path / "packages"), "COLUMNS": "200"}
+    package = build_argos_package(tmp_path, "en", "es", {"every": "cada", "working": "trabajadora",
+                                                         "classes": "classes", "fight": "luchan"})
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "translate", *args], cwd=ROOT, env=env, capture_output=True)
+
+    assert cli("models", "install", str(package)).returncode == 0
     article = tmp_path / "a.md"
-    article.write_text("---\ntitle: News\n---\n\nThe Stalinist bureaucracy fears the workers.\n")
+    article.write_text("---\ntitle: every\n---\n\nevery working classes fight\n")
     glossary = tmp_path / "g.yaml"
-    # a glossary that makes the term masculine while its article is "la": the check reports the phrase
-    glossary.write_text("name: g\nentries:\n- id: b\n  terms: {en: Stalinist bureaucracy, es: burocracia estalinista}\n"
-                        "  grammar: {es: m}\n")
-    r = run_cli("run", str(article), "--to", "es", "--engine", "apertium", "-g", str(glossary), "--strict-terms",
-                "--format", "md", "--out", str(tmp_path / "out"), "--no-memory")
-    report = (tmp_path / "out" / "a" / "a.en-es.terms.json").read_text()
-    assert '"grammar": "' in report
-    assert r.returncode == 1, r.stderr.decode()
+    glossary.write_text("name: g\nentries:\n- id: working-class\n  terms: {en: working class, es: clase obrera}\n"
+                        "  grammar: {es: f}\n  plural: {en: working classes, es: clases obreras}\n")
+    args = ("run", str(article), "--to", "es", "--engine", "argos", "-g", str(glossary), "--format", "md",
+            "--out", str(tmp_path / "out"), "--no-memory")
+    r = cli(*args)
+    assert r.returncode == 0, r.stderr.decode()
+    assert 'grammar: "cada clases obreras"' in r.stderr.decode()
+    r = cli(*args, "--strict-terms")
+    assert r.returncode == 1 and "1 in a phrase that does not agree" in r.stderr.decode()
 
 
 @needs_apertium

@@ -20,10 +20,10 @@ WHEN = datetime(2024, 5, 1, 12, 30, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def seed_pdf(tmp_path_factory):
+    import shutil
+
     from translate.engines.apertium import ApertiumEngine
     from translate.pipeline import translate_document
-
-    import shutil
 
     if shutil.which("apertium") is None:
         pytest.skip("apertium is not installed")

@@ -24,8 +24,8 @@ from translate.errors import UserError
 from translate.publish.booklet import saddle_stitch_order
 from translate.publish.render import (
     THEME_FILE_LIMIT,
-    booklet_path,
     RenderOptions,
+    booklet_path,
     glossary_stamp,
     render_html,
     render_pdf,

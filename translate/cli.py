@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from .cli_glossary import app as glossary_app
-from .errors import UserError
+from .errors import TranslateWarning, UserError
 
 app = typer.Typer(
     name="translate",
@@ -92,7 +93,6 @@ def run(
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
     from . import languages
     from . import pipeline as jobs_
@@ -155,7 +155,7 @@ def run(
         _fail(str(exc))
 
     out = Console(width=min(Console().width, 100))
-    out.print(_summary_table(written))
+    out.print(_summary_table(written, out.width))
     engines = dict.fromkeys((f"{i.translation.source_lang}→{i.translation.target_lang}", i.translation.engine)
                             for i in written)
     for pair, engine_name in engines:
@@ -168,14 +168,17 @@ def run(
         typer.echo(f"{unchanged} output(s) already up to date" + ("" if changed else "; nothing written"))
     typer.echo("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
     missing = sum(item.translation.report.total - item.translation.report.realized for item in written)
+    ungrammatical = sum(len(item.translation.report.ungrammatical) for item in written)
     if terms:
         for item in written:
             out.print(_terms_table(item.translation))
     for item in written:
         for line in term_problems(item.translation):
             typer.echo(line, err=True)
-    if project.strict_terms and missing:
-        typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
+    if project.strict_terms and (missing or ungrammatical):
+        said = [f"{missing} glossary term(s) not realized"] if missing else []
+        said += [f"{ungrammatical} in a phrase that does not agree (grammar)"] if ungrammatical else []
+        typer.echo(f"translate: {', '.join(said)} (--strict-terms)", err=True)
         raise typer.Exit(1)
 
 
@@ -194,26 +197,35 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _summary_table(written):
+def _summary_table(written, width: int = 80):
     """One row per article and language, narrow enough for an 80-column terminal: the engine, the same on every row
     of a pair, is printed once below the table; a long slug is cut with an ellipsis, never broken mid-word."""
     from rich import box
     from rich.table import Table
 
     table = Table(title="translate run", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("article", overflow="ellipsis", no_wrap=True, ratio=1)
-    table.add_column("lang", no_wrap=True)
-    table.add_column("segments", justify="right", no_wrap=True)
-    table.add_column("memory", justify="right", no_wrap=True)
-    table.add_column("terms", justify="right", no_wrap=True)
+    # the other columns take 5 + 8 + 6 + 9 + 9 characters, and the padding and separators the rest
+    table.add_column("article", overflow="ellipsis", no_wrap=True, max_width=max(12, width - 56))
+    for name, width in (("lang", 5), ("segments", 8), ("memory", 6), ("terms", 9), ("agreement", 9)):
+        table.add_column(name, justify="left" if name == "lang" else "right", no_wrap=True, min_width=width)
     for item in written:
         t = item.translation
         cell = f"{t.report.realized}/{t.report.total}"
         if t.report.realized < t.report.total:
             cell = f"[red]{cell} ✗[/red]"
+        # agreement problems in the whole translation, where the language has an analyser; "-" where it has none
+        agreement = str(t.report.problems) if t.report.words and _has_analyser(t.target_lang) else "-"
+        if t.report.ungrammatical:
+            agreement = f"[red]{agreement} ✗[/red]"
         table.add_row(t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached),
-                      cell)
+                      cell, agreement)
     return table
+
+
+def _has_analyser(lang: str) -> bool:
+    from .engines.morphology import morphology
+
+    return morphology(lang) is not None
 
 
 SNIPPET = 60  # characters of context shown around a term in a problem line
@@ -272,7 +284,24 @@ def term_problems(translation) -> list[str]:
         times = f" ({len(checks)}×)" if len(checks) > 1 else ""
         lines.append(f"{place} [{tgt}] '{first.source}'{times} not realized: {first.reason or first.strategy}: "
                      f"«{snippet(text, first.source)}»")
+    for check in translation.report.ungrammatical:
+        place, _ = _where(translation, check.segment_id)
+        target = next((s.text for b in translation.blocks for s in b.segments if s.id == check.segment_id), "")
+        from .data import strip_markers
+
+        lines.append(f"{place} [{tgt}] '{check.source}' → '{check.found}' in a phrase that does not agree: "
+                     f"grammar: \"{check.grammar}\": «{snippet(strip_markers(target), check.grammar)}»")
+    if translation.report.unknown:
+        lines.append(f"{slug} [{tgt}]: left in {_language_name(translation.source_lang)} by the engine: "
+                     f"{', '.join(translation.report.unknown)}")
     return lines
+
+
+def _language_name(code: str) -> str:
+    from . import languages
+
+    info = languages.LANGUAGES.get(code)
+    return info.name if info else code
 
 
 def _terms_table(translation):
@@ -285,10 +314,12 @@ def _terms_table(translation):
     table = Table(
         title=f"{translation.source.slug} {report.source_lang}->{report.target_lang}: "
         f"{report.realized}/{report.total} terms ({report.rate:.0%}), "
-        f"{len(report.forbidden_found)} with forbidden renderings",
+        f"{len(report.forbidden_found)} with forbidden renderings, "
+        f"{len(report.ungrammatical)} in a phrase that does not agree, "
+        f"{report.problems} agreement problem(s) in the text",
         title_justify="left",
     )
-    for col in ("entry", "source", "expected", "found", "strategy", "realized", "segments"):
+    for col in ("entry", "source", "expected", "found", "strategy", "realized", "grammar", "segments"):
         table.add_column(col, overflow="fold")
     groups: dict[str, list] = {}
     for check in report.checks:
@@ -303,6 +334,7 @@ def _terms_table(translation):
             ", ".join(dict.fromkeys(c.found for c in checks if c.found)) or "-",
             ", ".join(f"{k} {v}" if v > 1 else k for k, v in strategies.items()),
             f"{ok}/{len(checks)}" if ok == len(checks) else f"[red]{ok}/{len(checks)}[/red]",
+            "; ".join(dict.fromkeys(f"[red]{c.grammar}[/red]" for c in checks if c.grammar)) or "ok",
             " ".join(dict.fromkeys(c.segment_id for c in checks)),
         )
     return table
@@ -377,39 +409,68 @@ def eval_(
 
 @models_app.command("list")
 def models_list() -> None:
-    """Installed Argos packages, and the Apertium pairs this machine has."""
+    """Installed Argos packages with their versions (the newest of a pair is used), and the Apertium pairs."""
     from . import models
     from .engines.apertium import ApertiumEngine
 
-    installed = models.installed()
-    typer.echo(f"Argos packages in {models.packages_dir()}:")
+    try:
+        installed = models.installed()
+        folder = models.packages_dir()
+    except UserError as exc:
+        _fail(str(exc))
+    used = models.newest(installed)
+    typer.echo(f"Argos packages in {folder}:")
     for m in installed:
-        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}")
+        newest = used[(m.from_code, m.to_code)]
+        note = "" if newest == m else f"  (not used: version {newest.version} is newer)"
+        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}{note}")
     if not installed:
         typer.echo("  (none: 'translate models install FILE.argosmodel', or 'translate models install en es' online)")
     pairs = sorted(ApertiumEngine().pairs())
     typer.echo("Apertium pairs: " + (", ".join(f"{a}->{b}" for a, b in pairs) or "(none: apt-get install apertium-eng-spa)"))
 
 
+def _package_code(value: str, what: str) -> str:
+    """A language code as Argos packages write them; which exist, the index or the installed packages say."""
+    import re
+
+    code = value.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+        raise UserError(f"{what} {value!r} is not a language code such as en, pb or zt")
+    return code if "-" in code else code.lower()
+
+
 @models_app.command("install")
 def models_install(
     what: List[str] = typer.Argument(..., help="FILE.argosmodel, or two language codes: en es"),
+    replace: bool = typer.Option(False, "--replace", help="Remove the other installed versions of the pair."),
 ) -> None:
-    """Install an Argos package from a file, or from the Argos package index (needs the network)."""
-    from . import languages, models
+    """Install an Argos package from a file, or the newest from the Argos package index (needs the network)."""
+    from . import models
 
     try:
+        already = False
         if len(what) == 1:
             model = models.install_file(Path(what[0]))
         elif len(what) == 2:
-            src = languages.get(what[0], what="source language").code
-            tgt = languages.get(what[1], what="target language").code
-            model = models.install_pair(src, tgt)
+            src = _package_code(what[0], "source language")
+            tgt = _package_code(what[1], "target language")
+            model, already = models.install_pair(src, tgt)
         else:
             raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
+        removed = models.remove_others(model) if replace else []
+        kept = models.others(model)
     except UserError as exc:
         _fail(str(exc))
-    typer.echo(f"installed {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+    verb = "already installed" if already else "installed"
+    typer.echo(f"{verb} {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+    for m in removed:
+        typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name}, version {m.version})")
+    if kept:
+        used = models.newest([model, *kept])
+        names = ", ".join(f"{m.name} (version {m.version})" for m in kept)
+        typer.echo(f"also installed: {names}; version {used[(model.from_code, model.to_code)].version} is the one "
+                   f"used; 'translate models install --replace {' '.join(what)}' keeps only this one")
 
 
 @models_app.command("remove")
@@ -418,10 +479,10 @@ def models_remove(
     tgt: str = typer.Argument(..., help="Target language code."),
 ) -> None:
     """Remove the installed Argos package(s) for a pair."""
-    from . import languages, models
+    from . import models
 
     try:
-        gone = models.remove(languages.get(src).code, languages.get(tgt).code)
+        gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
     except UserError as exc:
         _fail(str(exc))
     for m in gone:
@@ -484,6 +545,9 @@ def memory_export(
     typer.echo(f"wrote {n} translation units to {tmx}")
 
 
+_default_showwarning = warnings.showwarning
+
+
 class Interrupted(BaseException):
     """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
 
@@ -492,9 +556,25 @@ def _interrupt(signum, frame) -> None:
     raise Interrupted()
 
 
+_warned: set[str] = set()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, TranslateWarning):
+        # Once per run, wherever it was raised (a worker process's warnings are raised again by the parent).
+        if str(message) not in _warned:
+            _warned.add(str(message))
+            sys.stderr.write(f"translate: warning: {message}\n")
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
     import signal
 
+    global _default_showwarning
+    _default_showwarning = warnings.showwarning
+    warnings.showwarning = _show_warning
     signal.signal(signal.SIGINT, _interrupt)
     try:
         app()

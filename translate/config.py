@@ -56,8 +56,8 @@ def _str_choice(choices: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def _lang(value: Any) -> str:
-    if not isinstance(value, str) or value not in languages.LANGUAGES:
-        raise ValueError("an ISO 639-1 language code such as en")
+    if not isinstance(value, str) or not languages.known(value):
+        raise ValueError("an ISO 639-1 language code such as en, or the code of an installed Argos package")
     return value
 
 
@@ -68,7 +68,7 @@ def _langs(value: Any) -> tuple[str, ...]:
     out = []
     for item in items:
         code = str(item).strip()
-        if code not in languages.LANGUAGES:
+        if not languages.known(code):
             raise ValueError(f"language codes; {code!r} is not one")
         out.append(code)
     return tuple(dict.fromkeys(out))

@@ -83,12 +83,25 @@ class TranslationMemory:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{path}: not a usable translation memory ({exc}); move it away or run "
                             "'translate memory clear'") from None
+
+    def _wal(self) -> None:
+        # Switching to WAL takes the database for a moment without waiting on the busy timeout: processes
+        # opening a new memory at once (--jobs) retry.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _migrate(self) -> None:
         # The version is read inside the write transaction: two processes opening a new memory at once (--jobs)

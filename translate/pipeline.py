@@ -284,12 +284,22 @@ def _init_worker(queue) -> None:
     _WORKER_QUEUE = queue
 
 
+def _translate_pair_worker(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int):
+    """In a worker process: the translations and the warnings raised there, which the parent shows."""
+    import warnings
+
+    from .errors import TranslateWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default", TranslateWarning)
+        translations = _translate_pair_job(job, src, tgt, docs, threads)
+    return translations, [str(w.message) for w in caught if issubclass(w.category, TranslateWarning)]
+
+
 def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = None) -> list[Translation]:
     """Every language pair, one batch per pair; with jobs > 1, pairs run in parallel processes that share the
     machine's cores between them. progress(target, kind, n) reports segments cached or translated as they are,
     from the worker processes too."""
-    import os
-
     pairs = job.pairs()
     jobs = min(job.config.jobs, len(pairs))
     results: dict[tuple[str, str], list[Translation]] = {}
@@ -300,9 +310,13 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
     else:
         import multiprocessing
         import queue as queues
+        import warnings
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        threads = max(1, (os.cpu_count() or 1) // jobs)
+        from .engines.argos import available_cpus
+        from .errors import TranslateWarning
+
+        threads = max(1, available_cpus() // jobs)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
         messages = context.Queue() if progress else None
 
@@ -315,13 +329,16 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
 
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                  initargs=(messages,)) as pool:
-            futures = {pool.submit(_translate_pair_job, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
             pending = set(futures)
             while pending:
                 _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 drain()
             for future, (src, tgt) in futures.items():
-                results[(src, tgt)] = future.result()
+                translations, warned = future.result()
+                results[(src, tgt)] = translations
+                for message in warned:
+                    warnings.warn(message, TranslateWarning, stacklevel=2)
             drain()
     order = {doc.path: i for i, doc in enumerate(job.documents)}
     flat = [t for (_, _), ts in results.items() for t in ts]
