@@ -3,7 +3,7 @@
 import shutil
 
 import pytest
-from conftest import GLOSSARY, SEED, run_cli
+from conftest import GLOSSARY, SEED, needs_apertium, run_cli
 
 from translate.terms.glossary import load_glossary
 
@@ -112,3 +112,22 @@ def test_tbx_round_trip_of_the_political_glossary_through_the_cli(tmp_path):
         assert run_cli("glossary", "import", str(out), "--into", str(back)).returncode == 0
         strip = lambda g: [(e.id, e.terms, e.forms, e.forbidden, e.kind, e.case_sensitive, e.note) for e in g.entries]
         assert strip(load_glossary(back)) == strip(load_glossary(GLOSSARY))
+
+
+@needs_apertium  # the Spanish and Catalan analysers come with the Apertium pairs
+def test_lint_warns_when_the_analyser_contradicts_a_gender_and_add_fills_it_in(tmp_path):
+    path = tmp_path / "g.yaml"
+    path.write_text("name: g\nlanguages: [en, es]\nentries:\n- id: strike\n  terms: {en: strike, es: huelga}\n"
+                    "  grammar: {es: m}\n", encoding="utf-8")
+    r = run_cli("glossary", "lint", "-g", str(path))
+    out = (r.stdout + r.stderr).decode()
+    assert f"{path}:4: warning: entry 'strike': es 'huelga' is feminine to Apertium's analyser" in out
+    assert "the glossary says masculine (grammar.es: m) [grammar-mismatch]" in out
+    r = run_cli("glossary", "add", "-g", str(path), "--en", "rent strike", "--es", "huelga de alquileres",
+                "--ca", "vaga de lloguers", "--grammar", "ca=f")
+    assert r.returncode == 0, r.stderr.decode()
+    assert "grammar.es: f (from Apertium's analyser" in r.stdout.decode()
+    entry = next(e for e in load_glossary(path).entries if e.id == "rent-strike")
+    assert (str(entry.grammar["es"]), str(entry.grammar["ca"])) == ("f", "f")
+    r = run_cli("glossary", "add", "-g", str(path), "--en", "x", "--es", "y", "--grammar", "es=q")
+    assert r.returncode == 2 and "'q' is not a gender" in r.stderr.decode()

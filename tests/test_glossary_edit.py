@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import GLOSSARY, ROOT, SEED
+from conftest import GLOSSARY, ROOT, SEED, needs_apertium
 
-from translate.data import GlossaryEntry
+from translate.data import GlossaryEntry, Grammar
 from translate.document import read_article
 from translate.errors import UserError
 from translate.terms.edit import (
@@ -322,9 +322,12 @@ def crafted() -> Glossary:
         E("general-strike", {"en": "general strike", "es": "huelga general"}, forbidden={"es": ["Huelga General"]}),
         E("blank", {"en": "  ", "es": "vacío"}, forms={"es": [""]}),
         E("Bad Id", {"en": "bad", "es": "malo"}),
+        E("police", {"en": "police", "es": "policía"}, grammar={"es": Grammar("m")},
+          origin="crafted.yaml:40"),  # the police (la policía) is feminine
     ))
 
 
+@needs_apertium  # the grammar rule reads the glossary with Apertium's Spanish analyser
 def test_every_lint_rule_fires_on_a_crafted_glossary():
     issues = lint(crafted())
     by_rule = {}
@@ -369,6 +372,10 @@ def test_every_lint_rule_fires_on_a_crafted_glossary():
 
     (bad,) = by_rule["invalid-id"]
     assert bad.entry_id == "Bad Id"
+
+    (gender,) = by_rule["grammar-mismatch"]
+    assert gender.severity == "warning" and gender.origin == "crafted.yaml:40" and gender.entry_id == "police"
+    assert "es 'policía' is feminine to Apertium's analyser" in gender.message
 
     # errors come first; every line of the report names where the problem is
     severities = [i.severity for i in issues]

@@ -399,11 +399,13 @@ def eval_(
     from rich.table import Table
 
     table = Table(title=f"{refs.name}: {len(pairs)} segments, {src}->{tgt}", title_justify="left")
-    for col in ("run", "chrF", "BLEU", "term success", "terms"):
+    for col in ("run", "chrF", "BLEU", "term success", "terms", "agreement /1000 words"):
         table.add_column(col, justify="right" if col != "run" else "left")
     for name, s in scores.items():
+        per = s.problems_per_1000_words
+        agreement = f"{per:.2f} ({s.agreement_problems})" if per is not None else "- (no analyser)"
         table.add_row(name.replace("_", " "), f"{s.chrf:.2f}", f"{s.bleu:.2f}", f"{s.term_success_rate:.2%}",
-                      f"{s.terms_realized}/{s.terms_total}")
+                      f"{s.terms_realized}/{s.terms_total}", agreement)
     Console().print(table)
 
 

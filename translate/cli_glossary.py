@@ -75,7 +75,11 @@ def _entry_lines(entry) -> list[str]:
     if entry.case_sensitive:
         lines.append("case: sensitive")
     for lang, term in entry.terms.items():
-        lines.append(f"  {lang}: {term}")
+        grammar = str(entry.grammar[lang]) if lang in entry.grammar else ""
+        lines.append(f"  {lang}: {term}" + (f"  ({grammar})" if grammar else ""))
+        for key in ("plural", "singular"):
+            if getattr(entry, key).get(lang):
+                lines.append(f"      {key}: {getattr(entry, key)[lang]}")
         if entry.forms.get(lang):
             lines.append(f"      forms: {', '.join(entry.forms[lang])}")
         if entry.forbidden.get(lang):
@@ -160,11 +164,16 @@ def add(
     case: str = typer.Option("insensitive", "--case", help="insensitive, or sensitive (acronyms)."),
     form: Optional[List[str]] = typer.Option(None, "--form", help="Accepted form LANG=TERM (repeatable)."),
     forbidden: Optional[List[str]] = typer.Option(None, "--forbidden", help="Forbidden rendering LANG=TERM (repeatable)."),
+    grammar: Optional[List[str]] = typer.Option(
+        None, "--grammar", help="Gender, number, part of speech LANG=SPEC, e.g. es=f, es='m pl', es=adj [default: "
+        "from Apertium's analyser where it knows the word]."),
+    plural: Optional[List[str]] = typer.Option(None, "--plural", help="The term in the plural LANG=TERM (repeatable)."),
     glossary: Optional[Path] = typer.Option(None, "--glossary", "-g", help=GLOSSARY_HELP),
 ) -> None:
     """Add an entry: one option per language, e.g. --en 'working class' --es 'clase obrera'."""
     from .data import GlossaryEntry
     from .terms.edit import add_entry, make_id
+    from .terms.glossary import parse_grammar
 
     try:
         terms = _language_args(ctx.args)
@@ -173,16 +182,38 @@ def add(
         if kind not in ("term", "keep") or case not in ("insensitive", "sensitive"):
             raise UserError("--kind is term or keep; --case is insensitive or sensitive")
         new_id = entry_id or make_id(terms.get("en") or next(iter(terms.values())))
+        given = {lang: parse_grammar(spec[-1], f"--grammar {lang}") for lang, spec in _pairs(grammar, "--grammar").items()}
+        filled = _analysed(terms, given) if kind == "term" else {}
         entry = GlossaryEntry(
             id=new_id, terms=terms, forms={k: tuple(v) for k, v in _pairs(form, "--form").items()},
             forbidden={k: tuple(v) for k, v in _pairs(forbidden, "--forbidden").items()},
-            case_sensitive=case == "sensitive", kind=kind, note=note,
+            case_sensitive=case == "sensitive", kind=kind, note=note, grammar=given | filled,
+            plural={k: v[-1] for k, v in _pairs(plural, "--plural").items()},
         )
         path = default_glossary(glossary)
         _edit(path, lambda g: add_entry(g, entry))
     except UserError as exc:
         fail(str(exc))
     typer.echo(f"added {new_id} to {path}")
+    for lang, value in filled.items():
+        typer.echo(f"  grammar.{lang}: {value} (from Apertium's analyser; give --grammar {lang}=... to change it)")
+
+
+def _analysed(terms: dict[str, str], given: dict) -> dict:
+    """Gender and number of each term the user gave none for, where the language's analyser knows its head."""
+    from .data import Grammar
+    from .engines.morphology import morphology
+    from .terms.edit import analysed_grammar
+
+    out = {}
+    for lang, term in terms.items():
+        morph = morphology(lang) if lang not in given else None
+        if morph is None:
+            continue
+        gender, number = analysed_grammar(term, morph)
+        if gender or number == "pl":
+            out[lang] = Grammar(gender=gender, number=number or "sg")
+    return out
 
 
 @app.command(**LANG_OPTIONS)

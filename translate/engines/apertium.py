@@ -289,6 +289,7 @@ class LexicalTerm:
     category: str
     gender: str
     forms: Mapping[str, str]
+    number: str = ""  # the source's number, for source words Apertium does not know (no tags to read it from)
 
     def form(self, tags: Sequence[str]) -> str:
         number = "pl" if "pl" in tags else "sg"
@@ -334,7 +335,7 @@ def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
         if any(m.start() in taken for m in found):
             continue  # a unit already belongs to another injected term (nested spans): the outer one wins
         term = wanted[n]
-        source = _source_side(found, term.category)
+        source = _source_side(found, term.category, term.number)
         number = "pl" if "pl" in _tags(source) else "sg"
         target_tags = f"<{term.category}>" + (f"<{term.gender}>" if term.gender else "")
         if term.category == "n":
@@ -348,7 +349,7 @@ def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
     return body
 
 
-def _source_side(units: list[re.Match[str]], category: str) -> str:
+def _source_side(units: list[re.Match[str]], category: str, number: str = "") -> str:
     """The source side the merged unit shows transfer: the head word's, so transfer rules that look at the
     source category (and number) treat the term as the noun or adjective it is. In lower case: transfer copies
     a source word's case to the words it makes for it ("by NATO" would become "DE LA OTAN")."""
@@ -367,7 +368,7 @@ def _source_side(units: list[re.Match[str]], category: str) -> str:
             number = "pl" if "pl" in _tags(head) else "sg"
             return f"{lemma}<n><{number}>"
         last = sources[-1].lstrip("*").split("<", 1)[0]
-        plural = any("pl" in _tags(s) for s in sources)
+        plural = any("pl" in _tags(s) for s in sources) or (number == "pl" and not any(_tags(s) for s in sources))
         return f"{last}<n><{'pl' if plural else 'sg'}>"
     lemma = sources[-1].lstrip("*").split("<", 1)[0]
     return f"{lemma}<{category}>"

@@ -323,6 +323,7 @@ RULES = (
     "forbidden-is-preferred",
     "missing-language",
     "overlapping-terms",
+    "grammar-mismatch",
 )
 
 
@@ -351,12 +352,17 @@ def _where(g: Glossary, entry: GlossaryEntry | None = None) -> str:
 
 
 def _source_terms(entry: GlossaryEntry, lang: str) -> tuple[str, ...]:
-    """The entry's own terms in `lang` (term and forms; a keep entry only where it names the language)."""
-    return tuple(dict.fromkeys(t for t in (entry.terms.get(lang, ""), *entry.forms.get(lang, ())) if t and t.strip()))
+    """The entry's own terms in `lang` (term, its other number and forms; a keep entry only where it names the
+    language)."""
+    return tuple(dict.fromkeys(t for t in (entry.terms.get(lang, ""), entry.plural.get(lang, ""),
+                                           entry.singular.get(lang, ""), *entry.forms.get(lang, ())) if t and t.strip()))
 
 
-def lint(g: Glossary) -> list[LintIssue]:
-    """Problems of a glossary, errors first; each message names the entries and the term concerned."""
+def lint(g: Glossary, morphology: Callable[[str], object] | None = None) -> list[LintIssue]:
+    """Problems of a glossary, errors first; each message names the entries and the term concerned.
+    `morphology(lang)` gives a language's analyser (Apertium's, where a pair is installed) to check grammar with."""
+    if morphology is None:
+        from ..engines.morphology import morphology
     issues: list[LintIssue] = []
 
     def add(rule: str, entry: GlossaryEntry | None, message: str, severity: str = "error", ids: str | None = None):
@@ -451,8 +457,61 @@ def lint(g: Glossary) -> list[LintIssue]:
                     severity="warning")
     # overlapping-terms
     issues.extend(_overlaps(g, entries, langs))
+    # grammar-mismatch: what the glossary says of a term against what the language's analyser knows of it
+    for e in entries:
+        for lang, grammar in e.grammar.items():
+            morph = morphology(lang)
+            if morph is None or e.kind != "term" or lang not in e.terms:
+                continue
+            for problem in grammar_mismatches(e, lang, morph):
+                add("grammar-mismatch", e, problem, severity="warning")
     order = {rule: i for i, rule in enumerate(RULES)}
     return sorted(issues, key=lambda x: (x.severity != "error", order.get(x.rule, len(order)), x.entry_id))
+
+
+def analysed_grammar(term: str, morph) -> tuple[str, str]:
+    """(gender, number) of a noun term's head as the analyser knows it, "" where it does not or cannot tell."""
+    from .forms import head_readings, term_gender
+
+    head = head_readings(term, morph)
+    numbers = {r.number for r in head if r.category == "n" and r.number in ("sg", "pl")}
+    return term_gender(term, morph), (numbers.pop() if len(numbers) == 1 else "")
+
+
+def grammar_mismatches(entry: GlossaryEntry, lang: str, morph) -> list[str]:
+    grammar = entry.grammar[lang]
+    if grammar.category != "noun":
+        return []
+    out = []
+    name = getattr(morph, "identity", lambda: "the analyser")()
+    term = entry.terms[lang]
+    gender, number = analysed_grammar(term, morph)
+    if grammar.gender in ("m", "f") and gender in ("m", "f") and gender != grammar.gender:
+        out.append(f"entry {entry.id!r}: {lang} {term!r} is {_GENDER_NAMES[gender]} to Apertium's analyser "
+                   f"({name}), the glossary says {_GENDER_NAMES[grammar.gender]} (grammar.{lang}: {grammar})")
+    if number and number != grammar.number:
+        out.append(f"entry {entry.id!r}: {lang} {term!r} is {_NUMBER_NAMES[number]} to Apertium's analyser "
+                   f"({name}), the glossary says {_NUMBER_NAMES[grammar.number]} (grammar.{lang}: {grammar})")
+    for key, wanted in (("plural", "pl"), ("singular", "sg")):
+        other = getattr(entry, key).get(lang)
+        if other:
+            _, said = analysed_grammar(other, morph)
+            if said and said != wanted:
+                out.append(f"entry {entry.id!r}: {key}.{lang} {other!r} is {_NUMBER_NAMES[said]} to Apertium's "
+                           f"analyser ({name})")
+    return out
+
+
+_GENDER_NAMES = {"m": "masculine", "f": "feminine"}
+_NUMBER_NAMES = {"sg": "singular", "pl": "plural"}
+
+
+def suggested_grammar(term: str, morph) -> str:
+    """What `glossary add` writes in `grammar` for a new term the analyser knows ("f", "m pl"), else ""."""
+    gender, number = analysed_grammar(term, morph)
+    if not gender:
+        return ""
+    return gender + (" pl" if number == "pl" else "")
 
 
 _WORD = re.compile(r"\w+")

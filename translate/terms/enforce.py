@@ -323,7 +323,7 @@ def _lexical_term(entry: GlossaryEntry, want: Expected, context: Context):
         forms["sg"] = singular
     if plural and "pl" not in forms:
         forms["pl"] = plural
-    return LexicalTerm("n", gender or "m", forms)
+    return LexicalTerm("n", gender or "m", forms, want.number)
 
 
 def substitute(states: list[State], context: Context) -> None:

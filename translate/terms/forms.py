@@ -128,17 +128,39 @@ def expected(entry: GlossaryEntry, hit: TermHit, src: str, tgt: str,
     return Expected(text, tuple(dict.fromkeys(accepted)), number, gender, grammar.category)
 
 
+_HEAD_LAST = {"en", "de", "nl", "sv", "da", "nb"}  # languages whose noun phrases end with their head
+
+
+def head_readings(term: str, morph: Morphology | None):
+    """The readings of a noun phrase's head word: before any preposition, the first noun (Romance languages)
+    or the last (English, German); () when the analyser knows no noun there."""
+    if morph is None:
+        return ()
+    readings = morph.analyse([w.lower() for w in term.split()])
+    before: list = []
+    for options in readings:
+        if before and any(r.category == "pr" for r in options) and not any(r.category == "n" for r in options):
+            break
+        before.append(options)
+    nouns = [options for options in before if any(r.category == "n" for r in options)]
+    if not nouns:
+        return ()
+    return nouns[-1] if morph.lang in _HEAD_LAST else nouns[0]
+
+
 def term_gender(term: str, morph: Morphology | None) -> str:
-    """The gender of a term the glossary gives none for: its first noun's, else its first gendered word's
-    ("Cuarta Internacional" is feminine by "Cuarta")."""
+    """The gender of a term the glossary gives none for: its head noun's when the analyser is sure of it, else
+    its first gendered word's ("Cuarta Internacional" is feminine by "Cuarta")."""
     if morph is None:
         return ""
-    readings = morph.analyse([w.lower() for w in term.split()])
-    for wanted in (lambda r: r.category == "n", lambda r: True):
-        for options in readings:
-            genders = {r.gender for r in options if wanted(r) and r.gender in ("m", "f")}
-            if len(genders) == 1:
-                return genders.pop()
+    head = head_readings(term, morph)
+    if head:
+        genders = {r.gender for r in head if r.category == "n" and r.gender in ("m", "f")}
+        return genders.pop() if len(genders) == 1 else ""
+    for options in morph.analyse([w.lower() for w in term.split()]):
+        genders = {r.gender for r in options if r.gender in ("m", "f")}
+        if len(genders) == 1:
+            return genders.pop()
     return ""
 
 

@@ -100,7 +100,17 @@ def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
 # --- loading -------------------------------------------------------------------------------------------------
 
 
-def _grammar_map(value: Any, *, where: str, errors: list[str]) -> dict[str, Grammar]:
+def parse_grammar(spec: str, what: str) -> Grammar:
+    """One grammar value as a user types it ("f", "m pl", "adj"); a UserError naming `what` if it is not one."""
+    errors: list[str] = []
+    found = _grammar_map({"xx": spec}, where=what, errors=errors, known=lambda code: True)
+    if errors:
+        raise UserError(errors[0].replace("'grammar.xx': ", ""))
+    return found["xx"]
+
+
+def _grammar_map(value: Any, *, where: str, errors: list[str], known=lambda code: code in languages.LANGUAGES
+                 ) -> dict[str, Grammar]:
     """`grammar: {es: f, ru: m pl, it: adj}`: per language a gender, a number and a part of speech, in any order."""
     if value is None:
         return {}
@@ -109,7 +119,7 @@ def _grammar_map(value: Any, *, where: str, errors: list[str]) -> dict[str, Gram
         return {}
     out: dict[str, Grammar] = {}
     for lang, spec in value.items():
-        if str(lang) not in languages.LANGUAGES:
+        if not known(str(lang)):
             errors.append(f"{where}: 'grammar' names unknown language code {lang!r}")
             continue
         words = str(spec).split() if isinstance(spec, str) else None

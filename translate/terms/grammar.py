@@ -22,6 +22,7 @@ _STRESSED_A = {"agua", "águila", "ala", "alma", "ama", "ancla", "ansia", "arca"
 # A word, with an elided article or preposition as a word of its own ("l'", "d'").
 WORD_RE = re.compile(r"[^\W\d_]+['’](?=\w)|\w+(?:[-‐]\w+)*")
 _NOMINAL = ("n", "adj")
+_COPULAS = ("vbser", "vbhaver", "vaux", "vbmod")
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,10 @@ def problems(text: str, morph: Morphology, known: Known = ()) -> list[Problem]:
                                      for d in dets for a in adjectives for n in nouns):
                     found.append((i, i + 2))
                     continue
-        # noun + the adjectives after it: "potencias imperialistas europeos"
+        # noun + the adjectives after it: "potencias imperialistas europeos" (not after a word that can be the
+        # verb "to be", "ser formada", whose participle agrees with the subject)
         nouns = [r for r in tok.readings if r.category == "n"]
-        if not nouns:
+        if not nouns or any(r.category in _COPULAS for r in tok.readings):
             continue
         j = i + 1
         while j < len(toks) and _all_nominal(toks[j]) and any(_adjective_like(r) for r in toks[j].readings):
@@ -192,15 +194,22 @@ def repair(text: str, start: int, end: int, gender: str, number: str, morph: Mor
     toks = tokens(text, morph)
     term = noun(gender, number)
     edits: list[tuple[int, int, str]] = []
-    before = [t for t in toks if t.end <= start]
-    if before and text[before[-1].end : start].strip() == "":
-        det = before[-1]
-        dets = _determiners(det)
-        if dets and not any(agree(d, term) for d in dets):
-            form = morph.generate([_with(dets[0], gender, number)])[0]
+    # the articles, possessives and adjectives right before the term ("El nostre" -> "Els nostres")
+    pos = start
+    for word in reversed([t for t in toks if t.end <= start]):
+        if text[word.end : pos].strip() != "":
+            break
+        dets = _determiners(word)
+        adjectives = [r for r in word.readings if _adjective_like(r)] if _all_nominal(word) else []
+        fitting = dets or adjectives
+        if not fitting:
+            break
+        if not any(agree(r, term) for r in fitting):
+            form = morph.generate([_with(fitting[0], gender, number)])[0]
             if form:
-                new = _contracted(dets[0], form)
-                edits.append((det.start, det.end, _same_case(det.text, new)))
+                new = _contracted(fitting[0], form) if dets else form
+                edits.append((word.start, word.end, _same_case(word.text, new)))
+        pos = word.start
     after = [t for t in toks if t.start >= end]
     pos = end
     for adj in after:
