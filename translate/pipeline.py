@@ -439,8 +439,8 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
         "options": repr(options),
         "engine": translation.engine,
         "meta": repr(translation.source.meta),
-        "source": [(b.id, b.kind, b.level, b.marker, b.literal, b.text, repr(b.markup)) for b in translation.source.blocks],
-        "target": [(b.id, b.text) for b in translation.blocks],
+        "source": repr((translation.source.tree, translation.source.blocks)),
+        "target": [(b.id, [s.text for s in b.segments]) for b in translation.blocks],
         "terms": translation.report.to_json(),
     }
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()

@@ -93,14 +93,21 @@ def _translator(pkg):
         return translator
 
 
+# argostranslate's SentencePiece decoding turns every "_" into a space: underscores travel as a placeholder of
+# their own, which comes back as "⟦ ⟧".
+_UNDERSCORE_IN, _UNDERSCORE_OUT = "⟦_⟧", re.compile(r"⟦\s*⟧")
+
+
 def _encode(text: str) -> str:
     # A span's open and close markers share a number: the model sees the same placeholder twice.
+    text = text.replace("_", _UNDERSCORE_IN)
     return MARKER_RE.sub(lambda m: f" ⟦{m.group(1)}⟧ ", text).strip()
 
 
 def _decode(text: str, source: str) -> str:
     """Placeholders back to markers of the kind the source had: for a span, the first is its open, the second
-    its close."""
+    its close. The tokenizer pads placeholders with spaces: where the source had a marker against a character,
+    the padding on that side goes."""
     kinds: dict[int, list[str]] = {}
     for m in MARKER_PARTS_RE.finditer(source):
         kinds.setdefault(int(m.group(2)), []).append(m.group(1))
@@ -113,9 +120,13 @@ def _decode(text: str, source: str) -> str:
         order = kinds.get(n, [OPEN])
         return f"{order[min(i, len(order) - 1)]}{n}{CLOSE}"
 
-    text = _PLACEHOLDER_OUT.sub(back, text)
-    # The tokenizer puts spaces around placeholders; take them away where the source had none.
-    text = re.sub(r"\s+([.,;:!?)\]»”’])", r"\1", text)
+    text = _UNDERSCORE_OUT.sub("_", _PLACEHOLDER_OUT.sub(back, text))
+    for m in MARKER_PARTS_RE.finditer(source):
+        token = re.escape(m.group(0))
+        if m.start() > 0 and not source[m.start() - 1].isspace():
+            text = re.sub(f"\\s+({token})", r"\1", text)
+        if m.end() < len(source) and not source[m.end()].isspace():
+            text = re.sub(f"({token})\\s+", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
