@@ -29,7 +29,7 @@ from .document import inline_block, read_article
 from .engines import Engine, resolve
 from .errors import UserError
 from .memory import TranslationMemory, entry_fingerprint, segment_key
-from .publish.writer import inline_markdown
+from .publish.writer import block_markdown
 from .terms.check import check_terms, segment_realizes
 from .terms.enforce import choose_hypothesis, clean_rendering, substitute, term_forms_to_learn
 from .terms.glossary import TermMatcher
@@ -275,7 +275,7 @@ def translate_text(text: str, src: str, tgt: str, engine: Engine, entries: Seque
     blocks = tuple(inline_block(f"b{i + 1}", "paragraph", p) for i, p in enumerate(paragraphs))
     doc = Document(path=Path("-"), slug="text", meta=Meta(title=""), blocks=blocks)
     result = translate_document(doc, src, tgt, engine, entries)
-    return "\n\n".join(inline_markdown(b.text, b.markup) for b in result.blocks)
+    return "\n\n".join(block_markdown(b) for b in result.blocks)
 
 
 # --- jobs: many articles into many languages -----------------------------------------------------------------

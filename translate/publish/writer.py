@@ -110,9 +110,12 @@ def inline_tokens(text: str, markup: tuple[Markup, ...], titles: Mapping[int, st
         elif item.kind == "br":
             target.append(_token("hardbreak", "br", 0))
         elif item.kind == "autolink":
-            target.append(_token("link_open", "a", 1, attrs={"href": item.value}, markup="autolink", info="auto"))
-            target.append(_text(item.extra or item.value))
-            target.append(_token("link_close", "a", -1, markup="autolink", info="auto"))
+            shown = item.extra or item.value
+            # <url> shows its URL; a bare www. link shows less than its URL, so it is written as a link
+            auto = {"markup": "autolink", "info": "auto"} if shown in (item.value, item.value.removeprefix("mailto:")) else {}
+            target.append(_token("link_open", "a", 1, attrs={"href": item.value}, **auto))
+            target.append(_text(shown))
+            target.append(_token("link_close", "a", -1, **auto))
         elif item.kind == "footnote":
             target.append(_token("footnote_ref", "", 0, meta={"label": item.value}))
         else:  # verbatim
@@ -248,11 +251,6 @@ def document_markdown(doc: "Document", blocks: Mapping[str, Block] | None = None
     return render_markdown(tree_tokens(doc.body, by_id))
 
 
-def front_matter(data: dict) -> str:
-    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000).strip()
-    return f"---\n{body}\n---\n"
-
-
 def translation_markdown(translation: "Translation") -> str:
     """The translated article: front matter (lang set) and the body, structure as in the source."""
     from ..data import plain_text
@@ -273,5 +271,6 @@ def translation_markdown(translation: "Translation") -> str:
         "engine": translation.engine,
         "terms": f"{translation.report.realized}/{translation.report.total}",
     }
-    body = document_markdown(translation.source, by_id)
-    return front_matter(data) + "\n" + body
+    yaml_text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000).rstrip("\n")
+    tokens = [_token("front_matter", "", 0, content=yaml_text, markup="---", block=True)]
+    return render_markdown(tokens + tree_tokens(translation.source.body, by_id))
