@@ -11,7 +11,7 @@ import re
 import threading
 from typing import Sequence
 
-from ..data import CLOSE, MARKER_PARTS_RE, MARKER_RE, OPEN
+from ..data import CLOSE, MARKER_PARTS_RE, OPEN, SPAN_OPEN, span_close, span_open
 from ..errors import EngineError
 
 PIVOT = "en"
@@ -95,13 +95,98 @@ def _translator(pkg):
 
 # argostranslate's SentencePiece decoding turns every "_" into a space: underscores travel as a placeholder of
 # their own, which comes back as "⟦ ⟧".
-_UNDERSCORE_IN, _UNDERSCORE_OUT = "⟦_⟧", re.compile(r"⟦\s*⟧")
+_UNDERSCORE_IN, _UNDERSCORE_OUT = "⟦_⟧", re.compile(r"⟦[\s_]*⟧")
 
 
-def _encode(text: str) -> str:
-    # A span's open and close markers share a number: the model sees the same placeholder twice.
-    text = text.replace("_", _UNDERSCORE_IN)
-    return MARKER_RE.sub(lambda m: f" ⟦{m.group(1)}⟧ ", text).strip()
+def _apart(text: str, spans_apart: bool = True) -> tuple[str, dict[int, tuple[int, int]]]:
+    """The text as the model sees it: points as placeholders, underscores protected, and (spans_apart) spans taken
+    out, with the character range each span covered in it; else spans as a placeholder at each end."""
+    out: list[str] = []
+    spans: dict[int, tuple[int, int]] = {}
+    opened: dict[int, int] = {}
+    pos = 0
+    for m in MARKER_PARTS_RE.finditer(text + f"{OPEN}0{CLOSE}"):
+        out.append(text[pos : m.start()].replace("_", _UNDERSCORE_IN))
+        pos = m.end()
+        if m.start() >= len(text):
+            break
+        kind, n = m.group(1), int(m.group(2))
+        if kind == OPEN or not spans_apart:
+            out.append(f" ⟦{n}⟧ ")
+        elif kind == SPAN_OPEN:
+            opened[n] = len("".join(out))
+        elif n in opened:
+            spans[n] = (opened.pop(n), len("".join(out)))
+    joined = "".join(out)
+    end = len(joined)
+    spans.update({n: (start, end) for n, start in opened.items()})  # never closed: to the end
+    lead = len(joined) - len(joined.lstrip())
+    stripped = joined.strip()
+    return stripped, {n: (min(max(0, a - lead), len(stripped)), min(max(0, b - lead), len(stripped)))
+                      for n, (a, b) in spans.items()}
+
+
+def _encode(text: str, spans_apart: bool = False) -> str:
+    # Without spans_apart, a span's open and close markers share a number: the model sees the same placeholder
+    # twice. With it, spans are put back by attention (see _place_spans).
+    return _apart(text, spans_apart)[0]
+
+
+def _proto(processor, text: str):
+    try:
+        return processor.encode(text, return_type="proto")
+    except TypeError:  # sentencepiece before 0.2.1
+        return processor.encode(text, out_type="immutable_proto")
+
+
+def _can_align(pkg) -> bool:
+    """Packages whose tokenizer tells where its pieces are in the text (SentencePiece; not BPE)."""
+    return callable(getattr(pkg.tokenizer, "lazy_processor", None))
+
+
+def _place_spans(pkg, sources: Sequence[str], results: list[list[str]]) -> list[list[str]]:
+    """Each hypothesis with its source's spans put back, on the target pieces the model's attention aligns with the
+    span's source pieces (one forced-decoding pass of CTranslate2 with return_attention)."""
+    from . import align
+
+    processor = pkg.tokenizer.lazy_processor()
+    jobs = []
+    for i, source in enumerate(sources):
+        encoded, spans = _apart(source)
+        if not spans:
+            continue
+        src = _proto(processor, encoded)
+        for j, hyp in enumerate(results[i]):
+            tgt = _proto(processor, hyp)
+            if len(tgt.pieces):
+                jobs.append((i, j, spans, src, tgt))
+    if not jobs:
+        return results
+    prefix = [pkg.target_prefix] if pkg.target_prefix else []
+    targets = [prefix + [p.piece for p in tgt.pieces] for *_, tgt in jobs]
+    attention = _translator(pkg).translate_batch(
+        [[p.piece for p in src.pieces] for _, _, _, src, _ in jobs], target_prefix=targets, return_attention=True,
+        beam_size=1, max_decoding_length=max(len(t) for t in targets) + 1, max_batch_size=MAX_BATCH_TOKENS,
+        batch_type="tokens")
+    out = [list(hyps) for hyps in results]
+    for (i, j, spans, src, tgt), result, target in zip(jobs, attention, targets):
+        rows = result.attention[0][len(prefix) : len(target)]
+        source_pieces = align.pieces([p.surface for p in src.pieces])
+        surfaces = [p.surface for p in tgt.pieces]
+        ranges = align.place_spans(spans, source_pieces, len(surfaces), rows)
+        aligned = align.aligned_source(rows, len(source_pieces))
+        opens: dict[int, list[str]] = {}
+        closes: dict[int, list[str]] = {}
+        inner: dict[tuple[int, int], list[str]] = {}
+        # outer spans open first and close last
+        for n, (first, last) in sorted(ranges.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0])):
+            k = align.inner_offset(source_pieces, surfaces, aligned, first, spans[n][0])
+            (inner.setdefault((first, k), []) if k is not None else opens.setdefault(first, [])).append(span_open(n))
+        for n, (first, last) in sorted(ranges.items(), key=lambda kv: (kv[1][1], -kv[1][0], -kv[0])):
+            k = align.inner_offset(source_pieces, surfaces, aligned, last, spans[n][1])
+            (inner.setdefault((last, k), []) if k is not None else closes.setdefault(last, [])).append(span_close(n))
+        out[i][j] = align.write(surfaces, opens, closes, inner)
+    return out
 
 
 def _decode(text: str, source: str) -> str:
@@ -193,10 +278,14 @@ class ArgosEngine:
         packages = route(self.packages(), src, tgt)
         if packages is None:
             raise EngineError(f"no Argos package for {src}->{tgt} is installed")
-        current = [_encode(t) for t in texts]
-        if not current:
+        if not texts:
             return []
-        for pkg in packages[:-1]:
-            current = [hyps[0] for hyps in translate_with_package(pkg, current)]
-        last = translate_with_package(packages[-1], current, n)
-        return [[_decode(h, source) for h in hyps] for hyps, source in zip(last, texts)]
+        current = list(texts)  # with markers, in the source language of the next hop
+        for k, pkg in enumerate(packages):
+            apart = _can_align(pkg)
+            results = translate_with_package(pkg, [_encode(t, apart) for t in current], n if k == len(packages) - 1 else 1)
+            if apart:
+                results = _place_spans(pkg, current, results)
+            decoded = [[_decode(h, source) for h in hyps] for hyps, source in zip(results, current)]
+            current = [hyps[0] for hyps in decoded]
+        return decoded
