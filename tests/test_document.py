@@ -206,3 +206,17 @@ def test_ids_are_structural(tmp_path):
                                 "c.md"))
     old, new = {s.id for s in doc.segments}, {s.id for s in longer.segments}
     assert old < new and new - old == {"b2.2.2.3.1.s1"}
+
+
+def test_legacy_ids_map_the_flat_readers_ids(tmp_path):
+    doc = read_article(write(tmp_path, "---\ntitle: T\n---\nIntro. Two.\n\n- one\n- two\n\n> Quoted.\n\n```\nx\n```\n\n"
+                             "| a |\n|---|\n| b |\n\nEnd.\n"))
+    from translate.document import legacy_ids
+
+    mapping = legacy_ids(doc)
+    # the flat reader: b1 intro, b2 b3 the items, b4 the quote, b5 the code, b6 the table (one paragraph to it),
+    # b7 the last paragraph
+    assert {k: v for k, v in mapping.items() if ".s" not in k} == {
+        "b1": "b1", "b2": "b2.1.1", "b3": "b2.2.1", "b4": "b3.1", "b5": "b4", "b6": "b5", "b7": "b6"}
+    assert mapping["b1.s2"] == "b1.s2" and mapping["b3.s1"] == "b2.2.1.s1"
+    assert set(mapping.values()) <= {b.id for b in doc.blocks} | {s.id for s in doc.segments} | {"b5"}

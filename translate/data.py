@@ -15,7 +15,8 @@ memory keys on source text; terms.json and reviewed translations key on ids):
 - a leaf's sentences are its id and `.s1`, `.s2`, ...; the title of its n-th markup entry (a link's or an image's
   title, translated on its own) is its id and `.m<n>`.
 So an edit inside one list renumbers only that list's later items, and a flat article of paragraphs and headings
-keeps the ids the earlier flat reader gave it (b1, b2, ...).
+keeps the ids the earlier flat reader gave it (b1, b2, ...); `document.legacy_ids` maps that reader's ids (which
+numbered list items and quoted paragraphs in one run) to these, for anything stored under them.
 """
 
 from __future__ import annotations

@@ -300,6 +300,42 @@ def parse_body(body: str, first_line: int = 1) -> tuple[tuple[Node | str, ...], 
     return tuple(tree), tuple(reader.blocks)
 
 
+def legacy_ids(doc: Document) -> dict[str, str]:
+    """{id the flat reader gave before the tree: id now}, blocks and segments, for anything stored under the old
+    ids. It numbered b1, b2, ... every paragraph, heading, code block and rule with text, wherever it was; it read a
+    table as one paragraph (mapped to the table's id) and a footnote definition as a link definition (no id)."""
+    first_cell: dict[str, str] = {}
+    notes: set[str] = set()
+    for table in _containers(doc.body):
+        if table.kind == "table":
+            first_cell[next(table.leaves(), "")] = table.id
+            notes.update(table.leaves())
+        elif table.kind == "footnote":
+            notes.update(table.leaves())
+    mapping: dict[str, str] = {}
+    n = 0
+    for block in doc.blocks:
+        if block.id in first_cell:
+            n += 1
+            mapping[f"b{n}"] = first_cell[block.id]
+        if block.kind in ("title", "subtitle") or block.id in notes:
+            continue
+        if block.kind in ("code", "rule") or block.text:
+            n += 1
+            mapping[f"b{n}"] = block.id
+            for seg in block.segments:
+                if seg.title_of is None:
+                    mapping[f"b{n}.{seg.id.rsplit('.', 1)[1]}"] = seg.id
+    return mapping
+
+
+def _containers(nodes):
+    for node in nodes:
+        if isinstance(node, Node):
+            yield node
+            yield from _containers(node.children)
+
+
 def parse_blocks(body: str) -> list[Block]:
     """The leaf blocks of a Markdown body, in order."""
     return list(parse_body(body)[1])
