@@ -83,6 +83,12 @@ def test_emphasis_lands_on_the_reordered_words(source, delimiter, inside, outsid
         assert word in out and not any(word in s for s in spans), out
 
 
+def test_punctuation_inside_a_span_stays_inside_it():
+    # Apertium leaves quotes as blanks beside the words; the span's anchors still hold them
+    out = translate_text("He wrote *“the new policy”*, not *the old one*.", "en", "es", ApertiumEngine(), ())
+    assert "*“la póliza nueva”*" in out, out
+
+
 def test_links_and_titles_land_on_their_words():
     out = translate_text('The [new policy](https://example.org/p "The old policy") fails, see the [red car](/c).',
                          "en", "es", ApertiumEngine(), ())
