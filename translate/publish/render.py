@@ -382,6 +382,7 @@ def _frames(path: tuple[tuple[Node, int], ...], used: set[str], side: str, notes
 
 
 def _rows(translation: Translation, src: languages.Language, tgt: languages.Language, env: dict) -> list[Row]:
+    """Every row of the body, both columns: the same structure around the source's and the translation's block."""
     source_doc = translation.source
     sides = (("s", src, {b.id: b for b in source_doc.blocks}), ("t", tgt, {b.id: b for b in translation.blocks}))
     notes = _note_numbers(source_doc)
@@ -414,7 +415,7 @@ def _rows(translation: Translation, src: languages.Language, tgt: languages.Lang
             cells.append(Cell(lang.code, "rtl" if lang.rtl else "ltr", html,
                               Markup("".join(f.open() for f in frames)),
                               Markup("".join(f.close() for f in reversed(frames)))))
-        leaf = source_doc_block(source_doc, item) if kind == "leaf" else None
+        leaf = sides[0][2][item] if kind == "leaf" else None
         row_kind = "table" if kind == "table" else "empty" if kind == "empty" else leaf.kind
         classes = []
         kinds = [node.kind for node, _ in path]
@@ -434,10 +435,6 @@ def _rows(translation: Translation, src: languages.Language, tgt: languages.Lang
                         cells[0], cells[1], line, sum(k in ("bullet_list", "ordered_list", "quote") for k in kinds),
                         tuple(classes)))
     return rows
-
-
-def source_doc_block(doc: Document, block_id: str) -> Block:
-    return next(b for b in doc.blocks if b.id == block_id)
 
 
 def _terms(translation: Translation, src: languages.Language, tgt: languages.Language) -> tuple[Term, ...]:
