@@ -80,3 +80,15 @@ def test_write_atomic_leaves_no_temporary_files(tmp_path):
     write_atomic(target, "two")
     assert target.read_text() == "two"
     assert os.listdir(target.parent) == ["a.md"]
+
+
+def test_deeply_nested_markup_keeps_its_text(tmp_path):
+    from translate.document import read_article
+
+    article = tmp_path / "deep.md"
+    article.write_text("---\ntitle: T\n---\n" + "*" * 600 + "deep words" + "*" * 600 + "\n", encoding="utf-8")
+    block = read_article(article).blocks[1]  # the reader does not recurse per level
+    assert len(block.markup) > 250
+    written = inline_markdown(block.text, block.markup)  # nor does the writer: deep levels lose their markup
+    again = parse_blocks(written)[0]
+    assert "deep words" in again.text and 0 < len(again.markup) <= 32

@@ -291,7 +291,17 @@ def _align(cell: SyntaxTreeNode) -> str:
 def parse_body(body: str, first_line: int = 1) -> tuple[tuple[Node | str, ...], tuple[Block, ...]]:
     """The tree of a Markdown body and its leaf blocks in order (footnote definitions last); `first_line` is the
     body's first line in the article, for each block's `line`."""
-    root = SyntaxTreeNode(parser().parse(clean_body(body)))
+    tokens = parser().parse(clean_body(body))
+    # The block tree is as deep as markdown-it's maxNesting allows; inline tokens are read flat (lift_inline), so
+    # they stay out of SyntaxTreeNode, which would recurse once per nested emphasis.
+    inline = {id(t): t.children for t in tokens if t.type == "inline"}
+    for t in tokens:
+        if t.type == "inline":
+            t.children = []
+    root = SyntaxTreeNode(tokens)
+    for t in tokens:
+        if t.type == "inline":
+            t.children = inline[id(t)]
     reader = _Reader(first_line)
     content = [n for n in root.children if n.type != "footnote_block"]
     tree = list(reader.children(content, ""))

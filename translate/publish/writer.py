@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from ..data import Document, Translation
 
 _DELIMS = {"em": "*", "strong": "**", "s": "~~"}
+# Spans nested deeper than this lose their markup (their text stays): mdformat and WeasyPrint recurse once per level.
+MAX_SPAN_DEPTH = 32
 
 
 def _balanced(text: str, markup: tuple[Markup, ...]) -> set[tuple[str, int]]:
@@ -37,6 +39,8 @@ def _balanced(text: str, markup: tuple[Markup, ...]) -> set[tuple[str, int]]:
         elif kind == SPAN_OPEN:
             if markup[n].is_span and n not in stack:
                 stack.append(n)
+                if len(stack) > MAX_SPAN_DEPTH:
+                    stack.pop()
         elif n in stack:
             while stack[-1] != n:  # spans opened inside this one and never closed
                 stack.pop()
