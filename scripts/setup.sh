@@ -11,6 +11,8 @@ extras=""
 
 debs=(apertium apertium-eng-spa apertium-eng-cat poppler-utils fonts-dejavu-core fonts-dejavu-extra
       fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv python3-pip)
+# the tests open the HTML page in a real browser, at a phone's width and a desktop's
+[ "${1:-}" = "--test" ] && debs+=(chromium)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

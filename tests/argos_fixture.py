@@ -36,6 +36,14 @@ Behaviour of the resulting model:
   (``"(the"``, ``"bathe"``: no ``▁the`` piece there) or followed by a letter
   or digit (the guard).  Argos' ``decode`` turns ``_`` into spaces, so words
   may not contain ``_``.
+* Variants: ``max_positions`` sets the rows of the learned position tables
+  (CTranslate2 refuses longer inputs and outputs); ``target_prefix`` adds that
+  piece to the vocabulary and the metadata, and shifts the decoder by one
+  step, so the forced prefix is followed by the word-for-word translation;
+  ``tokenizer="bpe"`` writes ``bpe.model`` (subword-nmt codes that build every
+  dictionary word from its characters, Moses tokenisation as argostranslate's
+  ``BPETokenizer`` does) instead of ``sentencepiece.model``; ``quantization``
+  saves the weights as float16, int8, ...
 * Size: the zip is tens of KB, the extracted model ~7 MB for a handful of words;
   d_model grows with the vocabulary (~180 characters + every distinct
   dictionary word), the model roughly with its square (400 entries -> ~100 MB).
@@ -62,8 +70,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import random
 import string
+import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -73,7 +84,8 @@ import sentencepiece as spm
 from ctranslate2.converters import Converter
 from ctranslate2.specs import TransformerSpec
 
-__all__ = ["build_argos_package", "MAX_POSITIONS", "LOGIT", "ALT_GAP"]
+__all__ = ["build_argos_package", "repack_argosmodel", "argos_reference", "argos_env", "MAX_POSITIONS", "LOGIT",
+           "ALT_GAP"]
 
 #: Rows of the learned position tables: a source may have up to MAX_POSITIONS - 1
 #: pieces plus ``</s>``.  Translator's default ``max_input_length=1024`` truncates
@@ -114,6 +126,11 @@ def build_argos_package(
     package_version: str = "1.0",
     from_name: str = "",
     to_name: str = "",
+    max_positions: int = MAX_POSITIONS,
+    target_prefix: str = "",
+    tokenizer: str = "sentencepiece",
+    quantization: str | None = None,
+    extra_metadata: dict | None = None,
 ) -> Path:
     """Write dest/translate-<from>_<to>-<version>.argosmodel and return its path.
 
@@ -129,6 +146,7 @@ def build_argos_package(
                   not be in ``dictionary`` (its best output is then itself).
     corpus:       extra SentencePiece training lines (their words are only
                   copied; frequent ones tend to become whole pieces).
+    extra_metadata: keys added to (or replacing) metadata.json's.
     """
     dest = Path(dest)
     alternatives = dict(alternatives or {})
@@ -153,27 +171,43 @@ def build_argos_package(
         if dictionary.get(key, key) == value:
             raise ValueError(f"alternative for {key!r} equals its best translation {value!r}")
 
+    if tokenizer not in ("sentencepiece", "bpe"):
+        raise ValueError(f"tokenizer must be 'sentencepiece' or 'bpe', not {tokenizer!r}")
+    if target_prefix and (any(c.isspace() for c in target_prefix) or _SP in target_prefix):
+        raise ValueError("target_prefix must be one piece, without whitespace or '▁'")
+
     special_words = sorted(
         set(dictionary) | set(dictionary.values()) | set(alternatives) | set(alternatives.values())
     )
-    sp_model = _train_sentencepiece(special_words, corpus)
-    sp = spm.SentencePieceProcessor(model_proto=sp_model)
-    for word in special_words:
-        got = sp.encode(word, out_type=str)
-        if got != [_SP + word]:  # cannot happen with user_defined_symbols, but be loud
-            raise RuntimeError(f"SentencePiece did not keep {word!r} as a single piece: {got}")
+    if tokenizer == "bpe":
+        tokenizer_file = "bpe.model"
+        tokenizer_data, pieces = _bpe_codes(special_words, corpus, from_code)
+        word_piece = {w: w for w in special_words}
+        continues_word = [False] * len(pieces)  # BPE marks the *preceding* piece (@@): no guard needed
+    else:
+        tokenizer_file = "sentencepiece.model"
+        tokenizer_data = _train_sentencepiece(special_words, corpus, [target_prefix] if target_prefix else [])
+        sp = spm.SentencePieceProcessor(model_proto=tokenizer_data)
+        for word in special_words:
+            got = sp.encode(word, out_type=str)
+            if got != [_SP + word]:  # cannot happen with user_defined_symbols, but be loud
+                raise RuntimeError(f"SentencePiece did not keep {word!r} as a single piece: {got}")
+        pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
+        word_piece = {w: _SP + w for w in special_words}
+        continues_word = [
+            not (sp.is_control(i) or sp.is_unknown(i)) and not p.startswith(_SP) and p[:1].isalnum()
+            for i, p in enumerate(pieces)
+        ]
+    if target_prefix and target_prefix not in pieces:
+        pieces.append(target_prefix)
+        continues_word.append(False)
 
-    pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
     piece_id = {p: i for i, p in enumerate(pieces)}
     best = list(range(len(pieces)))
     for key, value in dictionary.items():
-        best[piece_id[_SP + key]] = piece_id[_SP + value]
-    alt = {piece_id[_SP + k]: piece_id[_SP + v] for k, v in alternatives.items()}
-    continues_word = [
-        not (sp.is_control(i) or sp.is_unknown(i)) and not p.startswith(_SP) and p[:1].isalnum()
-        for i, p in enumerate(pieces)
-    ]
-    spec = _build_spec(pieces, best, alt, continues_word)
+        best[piece_id[word_piece[key]]] = piece_id[word_piece[value]]
+    alt = {piece_id[word_piece[k]]: piece_id[word_piece[v]] for k, v in alternatives.items()}
+    spec = _build_spec(pieces, best, alt, continues_word, max_positions, shift=1 if target_prefix else 0)
 
     name = f"translate-{from_code}_{to_code}-{package_version.replace('.', '_')}"
     metadata = {
@@ -185,6 +219,9 @@ def build_argos_package(
         "to_name": to_name,
         "type": "translate",
     }
+    if target_prefix:
+        metadata["target_prefix"] = target_prefix
+    metadata.update(extra_metadata or {})
     readme = (
         f"# {name}\n\nSynthetic word-by-word test model ({from_code} -> {to_code}) "
         "built by tests/argos_fixture.py.\n\n"
@@ -193,18 +230,19 @@ def build_argos_package(
     )
 
     dest.mkdir(parents=True, exist_ok=True)
-    return write_argosmodel(dest / f"{name}.argosmodel", name, metadata, sp_model, readme, spec)
+    return write_argosmodel(dest / f"{name}.argosmodel", name, metadata, tokenizer_data, readme, spec, quantization,
+                            tokenizer_file=tokenizer_file)
 
 
 def write_argosmodel(out_path: Path, name: str, metadata: dict, sp_model: bytes, readme: str, spec: TransformerSpec,
-                     quantization: str | None = None) -> Path:
-    """Zip a package folder `name/` (metadata.json, sentencepiece.model, README.md, model/) reproducibly."""
+                     quantization: str | None = None, *, tokenizer_file: str = "sentencepiece.model") -> Path:
+    """Zip a package folder `name/` (metadata.json, the tokenizer, README.md, model/) reproducibly."""
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "model"
         _SpecConverter(spec).convert(str(model_dir), quantization=quantization, force=True)
         files = {
             "metadata.json": json.dumps(metadata, indent=2, ensure_ascii=False).encode() + b"\n",
-            "sentencepiece.model": sp_model,
+            tokenizer_file: sp_model,
             "README.md": readme.encode(),
         }
         for path in sorted(model_dir.iterdir()):
@@ -232,8 +270,37 @@ class _SpecConverter(Converter):
         return self._spec
 
 
-def _train_sentencepiece(words: list[str], corpus: list[str]) -> bytes:
-    """Train a small unigram model; ``words`` become user-defined ``▁word`` pieces."""
+def repack_argosmodel(src: Path, dest: Path, change) -> Path:
+    """Copy the archive ``src`` to ``dest`` member by member: ``change(name, data)`` returns the member to write
+    instead, as ``(name, data)``, a list of them, or None to leave it out. For crafting bad packages."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            out = change(info.filename, zin.read(info))
+            for name, data in [] if out is None else [out] if isinstance(out, tuple) else out:
+                zout.writestr(zipfile.ZipInfo(name, _ZIP_DATE), data)
+    return dest
+
+
+def _bpe_codes(words: list[str], corpus: list[str], lang: str) -> tuple[bytes, list[str]]:
+    """subword-nmt 0.2 codes merging each word from its first character on, and every piece they can produce."""
+    from sacremoses import MosesTokenizer
+
+    tokenize = MosesTokenizer(lang).tokenize
+    chars = sorted(set(_EXTRA_CHARS) | {c for line in corpus for c in "".join(tokenize(line))} | set("".join(words)))
+    merges: list[tuple[str, str]] = []
+    vocab = {c for c in chars} | {c + "@@" for c in chars}
+    for word in words:
+        for k in range(1, len(word)):
+            merges.append((word[:k], word[k] + ("</w>" if k == len(word) - 1 else "")))
+            vocab.add(word[: k + 1] + "@@")
+        vocab.add(word)
+    codes = "#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in dict.fromkeys(merges))
+    return codes.encode(), ["<unk>", "<s>", "</s>"] + sorted(vocab)
+
+
+def _train_sentencepiece(words: list[str], corpus: list[str], raw_pieces: list[str] = ()) -> bytes:
+    """Train a small unigram model; ``words`` become user-defined ``▁word`` pieces, ``raw_pieces`` pieces as they
+    are."""
     rng = random.Random(0)
     lines: list[str] = []
     if words:
@@ -256,7 +323,7 @@ def _train_sentencepiece(words: list[str], corpus: list[str]) -> bytes:
         character_coverage=1.0,
         normalization_rule_name="identity",
         split_digits=True,
-        user_defined_symbols=[_SP + w for w in words],
+        user_defined_symbols=[_SP + w for w in words] + list(raw_pieces),
         max_sentencepiece_length=max(16, longest + 1),
         unk_id=0,
         bos_id=1,
@@ -287,13 +354,15 @@ def _identity_layer_norm(spec, d: int, ones: int) -> None:
 
 
 def _build_spec(
-    pieces: list[str], best: list[int], alt: dict[int, int], continues_word: list[bool]
+    pieces: list[str], best: list[int], alt: dict[int, int], continues_word: list[bool],
+    max_positions: int = MAX_POSITIONS, shift: int = 0,
 ) -> TransformerSpec:
+    """``shift``: decoder step t reads source position t - shift (a forced target prefix takes step 0)."""
     f32 = np.float32
     vocab = len(pieces)
     eos_id = pieces.index("</s>")
-    # Position codes must cover decoder "next position" MAX_POSITIONS too.
-    pos_width = MAX_POSITIONS // (_POS_BASE * _POS_BASE) + 1 + 2 * _POS_BASE
+    # Position codes must cover decoder "next position" max_positions too.
+    pos_width = max_positions // (_POS_BASE * _POS_BASE) + 1 + 2 * _POS_BASE
     guarded = sorted({s for s in range(vocab) if best[s] != s} | set(alt))
     hidden = max(1, len(guarded))
 
@@ -319,12 +388,12 @@ def _build_spec(
     for s in range(vocab):
         enc_emb[s, off_tok + s] = 1.0
         enc_emb[s, off_flag + (0 if continues_word[s] else 1)] = 1.0
-    enc_pos = np.zeros((MAX_POSITIONS, d), f32)
-    dec_pos = np.zeros((MAX_POSITIONS, d), f32)
-    for i in range(MAX_POSITIONS):
+    enc_pos = np.zeros((max_positions, d), f32)
+    dec_pos = np.zeros((max_positions, d), f32)
+    for i in range(max_positions):
         enc_pos[i, off_pos : off_pos + pos_width] = _position_code(i, pos_width)
-        dec_pos[i, off_pos : off_pos + pos_width] = _position_code(i, pos_width)
-        dec_pos[i, off_next : off_next + pos_width] = _position_code(i + 1, pos_width)
+        dec_pos[i, off_pos : off_pos + pos_width] = _position_code(max(0, i - shift), pos_width)
+        dec_pos[i, off_next : off_next + pos_width] = _position_code(max(0, i - shift) + 1, pos_width)
     enc.embeddings[0].weight = enc_emb
     enc.position_encodings.encodings = enc_pos
     dec.embeddings.weight = np.zeros((vocab, d), f32)
@@ -408,3 +477,73 @@ def _build_spec(
     spec.register_source_vocabulary(pieces)
     spec.register_target_vocabulary(pieces)
     return spec
+
+
+# --- argostranslate itself, for comparisons ---------------------------------------------------------------------
+
+_REFERENCE = r"""
+import json, sys
+from pathlib import Path
+
+import argostranslate.package as package
+import argostranslate.settings as settings
+import argostranslate.translate as translate
+
+
+class WholeText:
+    # argostranslate's default splitter (MiniSBD) downloads a model on first use; every input here is one sentence.
+    def split_sentences(self, text):
+        return [text]
+
+
+out = []
+for n, group in enumerate(json.load(sys.stdin)):
+    folder = Path(group["folder"])
+    folder.mkdir(parents=True, exist_ok=True)
+    settings.package_data_dir = folder
+    settings.package_dirs = [folder]
+    for path in group["packages"]:
+        package.install_from_path(Path(path))
+    translate.installed_translates.clear()
+    translate.get_installed_languages.cache_clear()
+    translate.get_installed_languages()
+    for slot in translate.installed_translates:
+        slot.cached_translation.underlying.sentencizer = WholeText()
+    results = []
+    for src, tgt, text in group["texts"]:
+        try:
+            results.append({"text": translate.translate(text, src, tgt)})
+        except Exception as exc:
+            results.append({"error": f"{type(exc).__name__}: {exc}"})
+    compute = {slot.package_key: slot.cached_translation.underlying.translator.compute_type
+               for slot in translate.installed_translates
+               if slot.cached_translation.underlying.translator is not None}
+    out.append({"results": results, "compute_types": compute})
+print(json.dumps(out))
+"""
+
+
+def argos_reference(tmp: Path, groups: list[tuple[list[Path], list[tuple[str, str, str]]]]) -> list[dict]:
+    """argostranslate.translate.translate on each (package files, [(src, tgt, text)]) group, each group installed
+    alone into its own packages folder, in a fresh process with its own ARGOS_* and XDG folders. Returns per group
+    {"results": [{"text": ...} or {"error": ...}], "compute_types": {"en-es": ...}}."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOS_", "XDG_")) and k != "SNAP"}
+    env.update(ARGOS_PACKAGES_DIR=str(tmp / "packages"), ARGOS_DEVICE_TYPE="cpu", HOME=str(tmp / "home"),
+               XDG_DATA_HOME=str(tmp / "data"), XDG_CONFIG_HOME=str(tmp / "config"), XDG_CACHE_HOME=str(tmp / "cache"))
+    request = [{"folder": str(tmp / f"group-{i}"), "packages": [str(p) for p in files], "texts": texts}
+               for i, (files, texts) in enumerate(groups)]
+    proc = subprocess.run([sys.executable, "-c", _REFERENCE], input=json.dumps(request), capture_output=True,
+                          text=True, env=env, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"argostranslate reference run failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def argos_env(home: Path, index: str = "http://127.0.0.1:9/") -> dict[str, str]:
+    """Environment for a process with its own Argos packages folder and XDG folders under ``home``; the index is
+    unreachable unless given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARGOS_", "XDG_")) and k != "SNAP"}
+    env.update(ARGOS_PACKAGES_DIR=str(home / "packages"), ARGOS_PACKAGE_INDEX=index,
+               XDG_DATA_HOME=str(home / "data"), XDG_CONFIG_HOME=str(home / "config"),
+               XDG_CACHE_HOME=str(home / "cache"))
+    return env

@@ -107,7 +107,8 @@ def test_all_segments_in_one_batched_call(packages, monkeypatch):
     monkeypatch.setattr(argos_module, "_translator", lambda pkg: Spy(real_translator(pkg)))
     doc = read_article(SEED)
     result = translate_document(doc, "en", "es", ArgosEngine(), ())
-    assert calls == [len(doc.segments)]
+    # One call; the fixture's tokenizer spells unknown words letter by letter, so long sentences go in parts.
+    assert len(calls) == 1 and calls[0] >= len(doc.segments)
     assert result.engine == "argos translate-en_es-1_0 1.0"
     assert [s.id for b in result.blocks for s in b.segments] == [s.id for s in doc.segments]
 

@@ -195,7 +195,7 @@ def test_killed_job_leaves_no_partial_output_and_the_rerun_finishes_the_same(tmp
 
     r = run_cli("run", str(sources), *shutil_args, "-o", str(out))
     assert r.returncode == 0, r.stderr.decode()
-    remembered = sum(int(m) for m in re.findall(r"│ \d+\s+│ (\d+)\s+│", r.stdout.decode()))
+    remembered = sum(int(m) for m in re.findall(r"→\w+\s+\d+\s+(\d+)\s", r.stdout.decode()))
     assert remembered == stored > 0
     got = {k: v for k, v in snapshot(out).items() if not k.startswith(".translate-memory")}
     assert got == snapshot(reference)
@@ -237,3 +237,19 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path, mini_glossary):
         "translated"]
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
     assert integrity_ok(out / MEMORY_NAME)
+
+
+def test_processes_opening_a_new_memory_at_once_all_succeed(tmp_path):
+    # --jobs workers used to race to create the schema ("table segments already exists")
+    import subprocess
+    import sys
+
+    path = tmp_path / MEMORY_NAME
+    code = ("import sys, time; from pathlib import Path; from translate.memory import TranslationMemory; "
+            "t = float(sys.argv[2]); time.sleep(max(0, t - time.time())); TranslationMemory(Path(sys.argv[1])).close()")
+    start = time.time() + 1.5
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path), str(start)], stderr=subprocess.PIPE)
+             for _ in range(8)]
+    errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert integrity_ok(path)

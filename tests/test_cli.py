@@ -98,3 +98,50 @@ def test_text_reads_stdin(mini_glossary):
 def test_every_command_has_help(command):
     r = run_cli(*command, "--help")
     assert r.returncode == 0 and "Usage" in r.stdout.decode()
+
+
+@needs_apertium
+def test_run_lists_only_what_changed_relative_and_fits_80_columns(tmp_path, mini_glossary):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    def run():
+        return subprocess.run([sys.executable, "-m", "translate", "run", str(SEED), "--to", "es", "--engine",
+                               "apertium", "-g", str(mini_glossary), "-o", "build"], cwd=tmp_path,
+                              capture_output=True, text=True, env={**os.environ, "COLUMNS": "80",
+                                                                   "PYTHONPATH": str(ROOT)}, timeout=300)
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    wrote = [line for line in first.stdout.splitlines() if line.startswith("wrote ")]
+    assert len(wrote) == 3 and all(line.startswith("wrote build/") for line in wrote), first.stdout
+    table = first.stdout.split("engine en→es")[0].splitlines()
+    for line in table:
+        assert len(line.rstrip()) <= 80, line
+    slug = "ukrainian-workers-refuse-to-end-occupations"
+    assert any(slug in line for line in first.stdout.splitlines())  # whole on its row, not broken mid-word
+    assert first.stdout.count("apertium eng-spa") == 1  # the engine once, below the table
+    second = run()
+    assert "wrote" not in second.stdout and "3 output(s) already up to date; nothing written" in second.stdout
+
+
+def test_term_problem_lines_name_file_line_and_snippet():
+    from pathlib import Path
+
+    from translate.cli import snippet, term_problems
+    from translate.data import Block, Document, Meta, Segment, TermCheck, TermReport, Translation
+
+    text = "The agreement represents a massive retreat by the Stalinist bureaucracy and a stab in the back."
+    block = Block("b3", "paragraph", (Segment("b3.s1", text),))
+    doc = Document(Path("source/a.md"), "a", Meta(title="A"), (block,))
+    check = TermCheck("b3.s1", "bureaucracy", "Stalinist bureaucracy", "burocracia estalinista", False, "fallback",
+                      reason="the engine dropped the placeholder")
+    translation = Translation(doc, "en", "es", (block,), "e", TermReport("en", "es", (check,)))
+    [line] = term_problems(translation)
+    assert line.startswith("source/a.md [es] 'Stalinist bureaucracy' not realized: the engine dropped")
+    assert "«…retreat by the Stalinist bureaucracy and a stab in the…»" in line
+    assert "b3.s1" not in line
+    assert snippet(text, "Stalinist bureaucracy", 40).count("Stalinist bureaucracy") == 1

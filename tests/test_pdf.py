@@ -61,7 +61,7 @@ def test_page_numbers_and_running_title(seed_pdf):
     reader = PdfReader(path)
     assert len(reader.pages) >= 2
     last = reader.pages[-1].extract_text()
-    assert f"{len(reader.pages)} / {len(reader.pages)}" in last
+    assert f"Page {len(reader.pages)} of {len(reader.pages)}" in last
     assert "Ukrainian workers refuse to end occupations!" in reader.pages[1].extract_text()
 
 

@@ -25,6 +25,7 @@ from translate.publish.booklet import saddle_stitch_order
 from translate.publish.render import (
     THEME_FILE_LIMIT,
     RenderOptions,
+    booklet_path,
     glossary_stamp,
     render_html,
     render_pdf,
@@ -95,38 +96,87 @@ def _half_text(path: Path, page: int, half: int, width: float, height: float) ->
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
 
 
-def test_booklet_imposes_a5_pages_on_a4_sheets_in_saddle_stitch_order(seed, tmp_path):
-    plain = PdfReader(_render(seed, tmp_path, "a5.pdf", paper="A5"))
-    pages = len(plain.pages)
-    path = _render(seed, tmp_path, "booklet.pdf", paper="A5", booklet=True)
-    booklet = PdfReader(path)
-    sides = -(-pages // 4) * 2
-    assert len(booklet.pages) == sides
+def test_booklet_imposes_a5_pages_on_a4_sheets_numbered_in_reading_order(seed, tmp_path):
+    """`--booklet` alone: A5 pages (a reading copy beside the imposed file) on A4 sheets; each sheet side read
+    back half by half shows the pages the fold puts there, numbered in the booklet's own order."""
+    path = _render(seed, tmp_path, "seed.pdf", booklet=True)
+    reading = PdfReader(path)
+    pages = len(reading.pages)
+    assert pages % 4 == 0
+    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reading.pages} == {(420, 595)}
+    imposed = booklet_path(path)
+    booklet = PdfReader(imposed)
+    assert len(booklet.pages) == pages // 2
     width, height = float(booklet.pages[0].mediabox.width), float(booklet.pages[0].mediabox.height)
     assert (round(width), round(height)) == (842, 595)
 
     def label(text: str):
-        """Which A5 page a half-sheet shows: its page number, 1 for the title page, None when blank."""
-        if m := re.search(rf"\b(\d+) ?/ ?{pages}\b", text):  # merged pages lose the spaces
+        """Which page a half-sheet shows: its folio, 1 for the title page, the last for the back cover's colophon,
+        None when blank."""
+        if m := re.search(rf"\bPage (\d+) of {pages}\b", text):
+            assert f"Página {m.group(1)} de {pages}" in text  # each column's folio in its own language
             return int(m.group(1))
-        if "Ukrainian workers refuse" in text:
+        if "Ukrainian workers refuse" in text and "COLOPHON" not in text:
             return 1
+        if "COLOPHON" in text and "COLOFÓN" in text:
+            return pages
         assert not text.strip(), text
         return None
 
-    seen = [(label(_half_text(path, i + 1, 0, width, height)), label(_half_text(path, i + 1, 1, width, height)))
-            for i in range(sides)]
-    expected = [tuple(None if p is None else p + 1 for p in side) for side in saddle_stitch_order(pages)]
-    assert seen == expected
-    assert seen[0][1] == 1  # the front of the outer sheet: last page left, title page right
-    assert PdfReader(path).metadata.title == plain.metadata.title
+    seen = [(label(_half_text(imposed, i + 1, 0, width, height)), label(_half_text(imposed, i + 1, 1, width, height)))
+            for i in range(len(booklet.pages))]
+    blank = {i for i, text in enumerate(pdf_text(path).split("\f")[:pages]) if not text.strip()}
+    assert blank < set(range(2, pages - 1))  # intentional blanks: inside, before the back cover
+    assert seen == [tuple(None if p in blank else p + 1 for p in side) for side in saddle_stitch_order(pages)]
+    assert seen[0] == (pages, 1)  # the outer sheet's front: back cover left, title page right
+    assert booklet.metadata.title == reading.metadata.title
 
 
-def test_booklet_needs_a5_and_no_pdf_variant():
-    with pytest.raises(UserError, match="A5"):
-        validate_options(RenderOptions(booklet=True))
-    with pytest.raises(UserError, match="booklet"):
-        validate_options(RenderOptions(booklet=True, paper="A5", pdf_variant="pdf/a-3u"))
+def test_booklet_pads_with_blank_pages_before_the_back_cover(tmp_path):
+    translation = _translation("es", "Trabajadores de todos los países, uníos.")
+    path = tmp_path / "short.pdf"
+    render_pdf(translation, path, RenderOptions(booklet=True, generated=WHEN))
+    pages = pdf_text(path).split("\f")[:-1]
+    assert len(pages) == 4  # title, text, one intentional blank page, the colophon on the back cover
+    assert "Trabajadores de todos" in pages[1] and not pages[2].strip() and "COLOFÓN" in pages[3]
+
+
+def test_booklet_of_a6_pages_on_a5_sheets_with_marks_and_pdf_a(seed, tmp_path):
+    import pikepdf
+
+    path = _render(seed, tmp_path, "a6.pdf", booklet=True, paper="A5", marks=True, pdf_variant="pdf/a-3u")
+    page = PdfReader(path).pages[0]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (298, 420)
+    with pikepdf.open(booklet_path(path)) as sheets:
+        first = sheets.pages[0]
+        trim = [float(v) for v in first.obj.TrimBox]
+        assert round(trim[2] - trim[0]) == 595 and round(trim[3] - trim[1]) == 420  # A5 landscape, trimmed
+        media = [float(v) for v in first.mediabox]
+        assert media[2] - media[0] > trim[2] - trim[0] + 20  # paper around it for the marks
+        bleed = [float(v) for v in first.obj.BleedBox]
+        assert bleed[0] < trim[0] and bleed[2] > trim[2]
+        # every mark is a stroke in the bleed area, outside the trimmed sheet: 8 crop marks and 2 fold marks
+        strokes = []
+        for operands, operator in pikepdf.parse_content_stream(first):
+            if str(operator) in ("m", "l"):
+                strokes.append(tuple(float(v) for v in operands))
+        segments = list(zip(strokes[::2], strokes[1::2]))
+        assert len(segments) == 10
+        for (x1, y1), (x2, y2) in segments:
+            outside = lambda x, y: x < trim[0] or x > trim[2] or y < trim[1] or y > trim[3]  # noqa: E731
+            assert outside(x1, y1) and outside(x2, y2), (x1, y1, x2, y2)
+        folds = [s for s in segments if s[0][0] == s[1][0] and abs(s[0][0] - (trim[0] + trim[2]) / 2) < 0.01]
+        assert len(folds) == 2
+        # the sheets keep PDF/A-3u (output intent, XMP) and do not claim PDF/UA: their order is the fold's
+        xmp = sheets.Root.Metadata.read_bytes().decode()
+        assert 'pdfaid:part="3"' in xmp and "pdfuaid" not in xmp
+        assert "/OutputIntents" in sheets.Root and "/StructTreeRoot" not in sheets.Root
+
+
+def test_booklet_works_with_every_paper_and_pdf_variant():
+    for paper in ("A4", "A5", "Letter"):
+        for variant in ("pdf/a-3u+pdf/ua-1", "pdf/a-3u", "pdf/ua-1", "none", None):
+            validate_options(RenderOptions(booklet=True, paper=paper, pdf_variant=variant))
 
 
 # --- layouts -------------------------------------------------------------------------------------------------
@@ -157,8 +207,8 @@ def test_parallel_rows_stay_aligned_across_pages(seed, tmp_path):
 
 
 def test_interleaved_puts_each_translation_under_its_source(seed, tmp_path):
-    text = _words(pdf_text(_render(seed, tmp_path, layout="interleaved", paper="A5")))  # one text column
-    body = text[text.index("machine translation") :]  # after the title page
+    pages = pdf_text(_render(seed, tmp_path, layout="interleaved", paper="A5")).split("\f")  # one text column
+    body = _words(" ".join(pages[1:]))  # after the title page
     positions = []
     for source, target in _paragraphs(seed):
         positions += [body.index(_start(source, 4)), body.index(_start(target, 3))]
@@ -171,7 +221,7 @@ def test_target_layout_has_no_source_text(seed, tmp_path):
         assert _start(target, 3) in text
         assert _start(source, 4) not in text
     # the title page and running head carry the translated title only; the colophon cites the original
-    before_colophon = text[: text.index("COLOPHON")]
+    before_colophon = text[: text.index("COLOFÓN")]
     assert "Ukrainian workers refuse" not in before_colophon
     assert seed.title.split()[0] in before_colophon
 
@@ -192,11 +242,11 @@ def test_title_page_running_head_and_page_numbers(seed, tmp_path):
     reader = PdfReader(_render(seed, tmp_path))
     first = _words(reader.pages[0].extract_text())
     assert "Ukrainian workers refuse to end occupations!" in first and seed.title in first
-    assert not re.search(r"\d+ / \d+", first)  # no number on the title page
+    assert not re.search(r"Page \d+|Página \d+", first)  # no number on the title page
     n = len(reader.pages)
     for i, page in enumerate(reader.pages[1:], start=2):
         text = page.extract_text()
-        assert f"{i} / {n}" in text
+        assert f"Page {i} of {n}" in text and f"Página {i} de {n}" in text
         assert "Ukrainian workers refuse to end occupations!" in text  # running head
 
 
@@ -214,10 +264,12 @@ def test_glossary_appendix_lists_each_term_once_with_both_languages(seed, tmp_pa
 def test_colophon_names_engine_glossary_and_date(seed, tmp_path):
     text = _words(pdf_text(_render(seed, tmp_path)))
     colophon = text[text.index("COLOPHON") :]
-    assert "machine-translated offline" in colophon
-    assert seed.engine in colophon
+    assert "machine-translated offline" in colophon and "traducido automáticamente, sin conexión" in colophon
+    html = to_html(seed, RenderOptions(generated=WHEN, glossaries=(STAMP,)))
+    assert html[html.index('<footer class="colophon'):].count(seed.engine) == 2  # once in each column's language
     assert "mini (SHA-256 0123456789ab)" in colophon
-    assert "2024-05-01 12:30 UTC" in colophon
+    footer = _words(re.sub(r"<[^>]+>", " ", html[html.index('<footer class="colophon'):]))
+    assert "on May 1, 2024" in footer and "el 1 de mayo de 2024" in footer
 
 
 def test_glossary_stamp_hashes_the_file(tmp_path):
@@ -234,8 +286,8 @@ def test_metadata_always_set(seed, tmp_path):
     meta = reader.metadata
     assert meta.title == f"Ukrainian workers refuse to end occupations! / {seed.title}"
     assert meta.author  # the seed has no author: a stated fallback, never empty
-    assert "English" in meta.subject and "Spanish" in meta.subject
-    assert "machine translation" in meta["/Keywords"] and "clase obrera" in meta["/Keywords"]
+    assert "inglés" in meta.subject and "español" in meta.subject  # in the language the document is for
+    assert "Traducción automática" in meta["/Keywords"] and "clase obrera" in meta["/Keywords"]
     assert meta.creator.startswith("translate ") and seed.engine in meta.creator
     assert reader.trailer["/Root"]["/Lang"] == "es"
     assert meta.creation_date.year == 2024

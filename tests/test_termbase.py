@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import GLOSSARY, SHARED
 
-from translate.data import GlossaryEntry
+from translate.data import GlossaryEntry, Grammar
 from translate.errors import UserError
 from translate.terms.glossary import Glossary, load_glossary
 from translate.terms.termbase import Imported, detect_format, language_code, read_termbase, slugify, write_termbase
@@ -264,6 +264,110 @@ def test_csv_round_trip_keeps_everything_but_name_and_description(tmp_path):
     again = write_read(tmp_path, PARTY, "csv", "party.csv")
     assert again.warnings == ()
     assert plain(again.glossary) == plain(dataclasses.replace(PARTY, name="party", description=""))
+
+
+GRAMMAR = Glossary(
+    name="grammar",
+    path=None,
+    languages=("en", "es", "ru"),
+    entries=(
+        GlossaryEntry(
+            id="working-class",
+            terms={"en": "working class", "es": "clase obrera", "ru": "рабочий класс"},
+            grammar={"es": Grammar("f"), "ru": Grammar("m")},
+            plural={"en": "working classes", "es": "clases obreras", "ru": "рабочие классы"},
+            forms={"ru": ("рабочего класса",)},
+        ),
+        GlossaryEntry(
+            id="bankers",
+            terms={"en": "bankers", "es": "banqueros", "ru": "банкиры"},
+            grammar={"en": Grammar(number="pl"), "es": Grammar("m", "pl"), "ru": Grammar("m", "pl")},
+            singular={"en": "banker", "es": "banquero", "ru": "банкир"},
+        ),
+        GlossaryEntry(
+            id="stalinist",
+            terms={"en": "Stalinist", "es": "estalinista", "ru": "сталинистский"},
+            grammar={"es": Grammar("mf", category="adj"), "ru": Grammar("m", category="adj")},
+            plural={"en": "Stalinists", "es": "estalinistas", "ru": "сталинисты"},
+        ),
+        GlossaryEntry(id="peace-talks", terms={"en": "peace talks", "ru": "мирные переговоры"},
+                      grammar={"en": Grammar(number="pl"), "ru": Grammar(number="pl")}),
+    ),
+)
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_tbx_carries_grammar_as_termnotes_and_the_other_number_as_a_term(tmp_path, version):
+    text = write_termbase(GRAMMAR, "tbx", tbx_version=version)
+    root = ET.fromstring(text.encode("utf-8"))
+    ns = f"{{{TBX3_NS}}}" if version == 3 else ""
+    container = "termSec" if version == 3 else "tig"
+    notes = {
+        c.findtext(f"{ns}term"): [(n.get("type"), n.text) for n in c.findall(f"{ns}termNote")]
+        for c in root.iter(f"{ns}{container}")
+    }
+    assert notes["clase obrera"] == [("administrativeStatus", "preferredTerm-admn-sts"),
+                                     ("grammaticalGender", "feminine"), ("grammaticalNumber", "singular"),
+                                     ("partOfSpeech", "noun")]
+    assert notes["clases obreras"] == [("administrativeStatus", "admittedTerm-admn-sts"),
+                                       ("grammaticalNumber", "plural")]
+    assert notes["banquero"][1:] == [("grammaticalNumber", "singular")]
+    assert notes["estalinista"][1:] == [("grammaticalGender", "other"), ("grammaticalNumber", "singular"),
+                                        ("partOfSpeech", "adjective")]
+    assert notes["мирные переговоры"][1:] == [("grammaticalNumber", "plural"), ("partOfSpeech", "noun")]
+    assert notes["working class"] == [("administrativeStatus", "preferredTerm-admn-sts")]  # no grammar given
+    again = write_read(tmp_path, GRAMMAR, "tbx", "grammar.tbx", tbx_version=version)
+    assert again.warnings == ()
+    assert plain(again.glossary) == plain(GRAMMAR)
+
+
+def test_csv_carries_grammar_and_the_other_number(tmp_path):
+    text = write_termbase(GRAMMAR, "csv")
+    assert text.splitlines()[0] == ("en,es,ru,forms:ru,grammar:en,grammar:es,grammar:ru,plural:en,plural:es,plural:ru,"
+                                    "singular:en,singular:es,singular:ru")
+    assert "bankers,banqueros,банкиры,,pl,m pl,m pl,,,,banker,banquero,банкир" in text.splitlines()
+    again = write_read(tmp_path, GRAMMAR, "csv", "grammar.csv")
+    assert again.warnings == ()
+    assert plain(again.glossary).entries == plain(GRAMMAR).entries
+
+
+def test_tbx_import_reads_foreign_grammar_termnotes(tmp_path):
+    path = tmp_path / "foreign.tbx"
+    path.write_text("""<?xml version="1.0" encoding="UTF-8"?>
+<martif type="TBX" xml:lang="en"><text><body>
+  <termEntry id="strike">
+    <langSet xml:lang="es">
+      <tig><term>huelga</term><termNote type="grammaticalGender">feminine</termNote>
+        <termNote type="partOfSpeech">noun</termNote></tig>
+      <tig><term>paro</term></tig>
+      <tig><term>huelgas</term><termNote type="grammaticalNumber">plural</termNote></tig>
+      <tig><term>paros</term><termNote type="grammaticalNumber">plural</termNote></tig>
+    </langSet>
+    <langSet xml:lang="en"><tig><term>strike</term><termNote type="partOfSpeech">noun</termNote></tig></langSet>
+  </termEntry>
+  <termEntry id="red">
+    <langSet xml:lang="es"><tig><term>rojo</term><termNote type="partOfSpeech">adjective</termNote>
+      <termNote type="grammaticalGender">common</termNote></tig></langSet>
+  </termEntry>
+</body></text></martif>
+""", encoding="utf-8")
+    imported = read_termbase(path)
+    strike, red = by_id(imported.glossary)["strike"], by_id(imported.glossary)["red"]
+    # the first admitted term in the other number is the aligned plural; a part of speech 'noun' alone says nothing
+    assert strike.grammar == {"es": Grammar("f")} and strike.plural == {"es": "huelgas"}
+    assert strike.forms == {"es": ("paro", "paros")}
+    assert red.grammar == {"es": Grammar(category="adj")}  # 'common' is not a TBX gender: ignored
+    assert imported.warnings == ()
+
+
+def test_csv_grammar_cell_that_does_not_parse_is_warned_and_ignored(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("en,es,grammar:es,plural:es\nstrike,huelga,feminine,huelgas\n", encoding="utf-8")
+    imported = read_termbase(path)
+    (entry,) = imported.glossary.entries
+    assert entry.grammar == {} and entry.plural == {"es": "huelgas"}
+    assert len(imported.warnings) == 1 and f"{path}:2:" in imported.warnings[0]
+    assert "'feminine' is not a gender" in imported.warnings[0] and imported.warnings[0].endswith("; ignored")
 
 
 def test_omegat_round_trip_keeps_the_pair_and_notes(tmp_path):

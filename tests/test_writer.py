@@ -92,3 +92,17 @@ def test_deeply_nested_markup_keeps_its_text(tmp_path):
     written = inline_markdown(block.text, block.markup)  # nor does the writer: deep levels lose their markup
     again = parse_blocks(written)[0]
     assert "deep words" in again.text and 0 < len(again.markup) <= 32
+
+
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664), (0o077, 0o600)])
+def test_write_atomic_gives_the_mode_the_umask_says(tmp_path, umask, mode):
+    """A web server or a colleague reads the outputs: not mkstemp's private 0600, whatever the umask."""
+    old = os.umask(umask)
+    try:
+        target = tmp_path / "a.pdf"
+        write_atomic(target, b"%PDF")
+        assert os.stat(target).st_mode & 0o777 == mode
+        write_atomic(target, b"%PDF again")  # replacing a file gives the new one the same mode
+        assert os.stat(target).st_mode & 0o777 == mode
+    finally:
+        os.umask(old)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from .cli_glossary import app as glossary_app
-from .errors import UserError
+from .errors import TranslateWarning, UserError
 
 app = typer.Typer(
     name="translate",
@@ -76,8 +77,9 @@ def run(
     layout: Optional[str] = typer.Option(None, "--layout", help="parallel, interleaved or target."),
     source_side: Optional[str] = typer.Option(None, "--source-side", help="left or right."),
     paper: Optional[str] = typer.Option(None, "--paper", help="A4, A5 or Letter."),
-    booklet: Optional[bool] = typer.Option(None, "--booklet/--no-booklet", help="A5 pages imposed two per A4 sheet, saddle-stitch order."),
-    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="pdf/a-3u or pdf/ua-1."),
+    booklet: Optional[bool] = typer.Option(None, "--booklet/--no-booklet", help="Pages of half the paper (A5 on A4, A6 on A5), two per sheet side in saddle-stitch order, in <slug>.<src>-<tgt>.booklet.pdf beside the reading copy."),
+    pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="pdf/a-3u+pdf/ua-1 (default), pdf/a-3u, pdf/ua-1 or none."),
+    marks: Optional[bool] = typer.Option(None, "--marks/--no-marks", help="Crop marks (and fold marks on booklet sheets) in a bleed around the page."),
     theme: Optional[Path] = typer.Option(None, "--theme", help="Folder of templates/CSS that override the built-in design."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Language pairs translated in parallel processes."),
     memory: Optional[bool] = typer.Option(None, "--memory/--no-memory", help="Use the translation memory under the output folder."),
@@ -91,7 +93,6 @@ def run(
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
     from . import languages
     from . import pipeline as jobs_
@@ -120,13 +121,14 @@ def run(
             source_lang=languages.get(from_, what="source language").code if from_ else None,
             engine=engine, glossaries=tuple(glossary) if glossary else None, output=out, strict_terms=strict_terms,
             formats=fmt, layout=layout, source_side=source_side, paper=paper, booklet=booklet,
-            pdf_variant=pdf_variant, theme=theme, jobs=jobs, memory=memory,
+            pdf_variant=pdf_variant, marks=marks, theme=theme, jobs=jobs, memory=memory,
         )
         plan = jobs_.plan_job(project)
         timings["read"] = time.perf_counter() - started
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[detail]}"),
-            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+            TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=console, transient=True,
+            disable=not console.is_terminal,
         ) as progress:
             tasks = {t: progress.add_task(f"{t}", total=plan.segment_count(t), detail="") for t in project.targets
                      if plan.segment_count(t)}
@@ -141,47 +143,165 @@ def run(
             results = jobs_.translate_all(plan, advance)
             timings["translate"] = time.perf_counter() - started
             started = time.perf_counter()
-            written = jobs_.write_all(plan, results)
+            renders = _render_count(plan, results)
+            rendering = progress.add_task("render", total=renders or 1, detail="", visible=bool(renders))
+            written = jobs_.write_all(
+                plan, results,
+                on_render=lambda path: progress.update(rendering, detail=_shown(path)),
+                on_written=lambda path: progress.update(rendering, advance=1),
+            )
             timings["write"] = time.perf_counter() - started
     except UserError as exc:
         _fail(str(exc))
 
-    table = Table(title="translate run", title_justify="left")
-    for col in ("article", "lang", "engine", "segments", "from memory", "terms"):
-        table.add_column(col, overflow="fold")
-    missing = 0
-    for item in written:
-        t = item.translation
-        missing += t.report.total - t.report.realized
-        term_cell = f"{t.report.realized}/{t.report.total}"
-        if t.report.realized < t.report.total:
-            term_cell += " [red]incomplete[/red]"
-        table.add_row(t.source.slug, f"{t.source_lang}->{t.target_lang}", t.engine, str(len(t.source.segments)),
-                      str(t.cached), term_cell)
-    Console().print(table)
-    for item in written:
-        for path in item.paths:
-            typer.echo(f"wrote {path}")
-        for path in item.skipped:
-            typer.echo(f"up to date {path}")
+    out = Console(width=min(Console().width, 100))
+    out.print(_summary_table(written, out.width))
+    engines = dict.fromkeys((f"{i.translation.source_lang}→{i.translation.target_lang}", i.translation.engine)
+                            for i in written)
+    for pair, engine_name in engines:
+        typer.echo(f"engine {pair}: {engine_name}")
+    changed = [path for item in written for path in item.paths]
+    unchanged = sum(len(item.skipped) for item in written)
+    for path in changed:
+        typer.echo(f"wrote {_shown(path)}")
+    if unchanged:
+        typer.echo(f"{unchanged} output(s) already up to date" + ("" if changed else "; nothing written"))
     typer.echo("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
+    missing = sum(item.translation.report.total - item.translation.report.realized for item in written)
+    ungrammatical = sum(len(item.translation.report.ungrammatical) for item in written)
     if terms:
         for item in written:
-            Console().print(_terms_table(item.translation))
+            out.print(_terms_table(item.translation))
+    for item in written:
+        for line in term_problems(item.translation):
+            typer.echo(line, err=True)
+    if project.strict_terms and (missing or ungrammatical):
+        said = [f"{missing} glossary term(s) not realized"] if missing else []
+        said += [f"{ungrammatical} in a phrase that does not agree (grammar)"] if ungrammatical else []
+        typer.echo(f"translate: {', '.join(said)} (--strict-terms)", err=True)
+        raise typer.Exit(1)
+
+
+def _render_count(plan, results) -> int:
+    formats = plan.config.formats
+    return len(results) * (("pdf" in formats) + ("html" in formats))
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the current folder when under it."""
+    import os
+
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _summary_table(written, width: int = 80):
+    """One row per article and language, narrow enough for an 80-column terminal: the engine, the same on every row
+    of a pair, is printed once below the table; a long slug is cut with an ellipsis, never broken mid-word."""
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title="translate run", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    # the other columns take 5 + 8 + 6 + 9 + 9 characters, and the padding and separators the rest
+    table.add_column("article", overflow="ellipsis", no_wrap=True, max_width=max(12, width - 56))
+    for name, width in (("lang", 5), ("segments", 8), ("memory", 6), ("terms", 9), ("agreement", 9)):
+        table.add_column(name, justify="left" if name == "lang" else "right", no_wrap=True, min_width=width)
     for item in written:
         t = item.translation
-        no_term = [c for c in t.report.missing if c.strategy == "none"]
-        if no_term:
-            ids = ", ".join(dict.fromkeys(c.entry_id for c in no_term))
-            typer.echo(f"{t.source.slug} [{t.target_lang}]: {len(no_term)} term(s) not realized: the glossary has no "
-                       f"{t.target_lang} term for {ids}", err=True)
-        for check in t.report.missing:
-            if check.strategy != "none":
-                typer.echo(f"{t.source.slug} [{t.target_lang}] {check.segment_id}: '{check.source}' not realized: "
-                           f"{check.reason}", err=True)
-    if project.strict_terms and missing:
-        typer.echo(f"translate: {missing} glossary term(s) not realized (--strict-terms)", err=True)
-        raise typer.Exit(1)
+        cell = f"{t.report.realized}/{t.report.total}"
+        if t.report.realized < t.report.total:
+            cell = f"[red]{cell} ✗[/red]"
+        # agreement problems in the whole translation, where the language has an analyser; "-" where it has none
+        agreement = str(t.report.problems) if t.report.words and _has_analyser(t.target_lang) else "-"
+        if t.report.ungrammatical:
+            agreement = f"[red]{agreement} ✗[/red]"
+        table.add_row(t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached),
+                      cell, agreement)
+    return table
+
+
+def _has_analyser(lang: str) -> bool:
+    from .engines.morphology import morphology
+
+    return morphology(lang) is not None
+
+
+SNIPPET = 60  # characters of context shown around a term in a problem line
+
+
+def snippet(text: str, found: str, width: int = SNIPPET) -> str:
+    """The part of `text` around the first `found` (case-insensitive), cut at word ends, with ellipses."""
+    import re
+
+    clean = re.sub(r"\s+", " ", text).strip()
+    at = clean.casefold().find(found.casefold()) if found else -1
+    if at < 0 or len(clean) <= width:
+        return clean if len(clean) <= width else clean[: width - 1].rsplit(" ", 1)[0] + "…"
+    start = max(0, at - (width - len(found)) // 2)
+    end = min(len(clean), start + width)
+    start = max(0, end - width)
+    piece = clean[start:end]
+    if start > 0:
+        piece = "…" + piece.split(" ", 1)[-1]
+    if end < len(clean):
+        piece = piece.rsplit(" ", 1)[0] + "…"
+    return piece
+
+
+def _where(translation, segment_id: str) -> tuple[str, str]:
+    """(file[:line], source text of the segment): the line when the document model gives blocks one."""
+    block_id = segment_id.rsplit(".s", 1)[0]
+    doc = translation.source
+    block = next((b for b in doc.blocks if b.id == block_id), None)
+    text = next((s.text for s in doc.segments if s.id == segment_id), "")
+    from .data import strip_markers
+
+    line = getattr(block, "line", None)
+    place = _shown(doc.path) + (f":{line}" if line else "")
+    return place, strip_markers(text)
+
+
+def term_problems(translation) -> list[str]:
+    """Lines for the terms not realized. Entries without a term in the target language are a gap in the glossary,
+    not in the text: one line names them. Every other entry not realized: where (file and line), why, and the
+    source words around its first occurrence."""
+    lines = []
+    slug, tgt = _shown(translation.source.path), translation.target_lang
+    no_term = list(dict.fromkeys(c.entry_id for c in translation.report.missing if c.strategy == "none"))
+    if no_term:
+        count = sum(1 for c in translation.report.missing if c.strategy == "none")
+        lines.append(f"{slug} [{tgt}]: {count} term(s) not realized: the glossary has no {tgt} term for "
+                     f"{', '.join(no_term)}")
+    by_entry: dict[str, list] = {}
+    for check in translation.report.missing:
+        if check.strategy != "none":
+            by_entry.setdefault(check.entry_id, []).append(check)
+    for checks in by_entry.values():
+        first = checks[0]
+        place, text = _where(translation, first.segment_id)
+        times = f" ({len(checks)}×)" if len(checks) > 1 else ""
+        lines.append(f"{place} [{tgt}] '{first.source}'{times} not realized: {first.reason or first.strategy}: "
+                     f"«{snippet(text, first.source)}»")
+    for check in translation.report.ungrammatical:
+        place, _ = _where(translation, check.segment_id)
+        target = next((s.text for b in translation.blocks for s in b.segments if s.id == check.segment_id), "")
+        from .data import strip_markers
+
+        lines.append(f"{place} [{tgt}] '{check.source}' → '{check.found}' in a phrase that does not agree: "
+                     f"grammar: \"{check.grammar}\": «{snippet(strip_markers(target), check.grammar)}»")
+    if translation.report.unknown:
+        lines.append(f"{slug} [{tgt}]: left in {_language_name(translation.source_lang)} by the engine: "
+                     f"{', '.join(translation.report.unknown)}")
+    return lines
+
+
+def _language_name(code: str) -> str:
+    from . import languages
+
+    info = languages.LANGUAGES.get(code)
+    return info.name if info else code
 
 
 def _terms_table(translation):
@@ -194,10 +314,12 @@ def _terms_table(translation):
     table = Table(
         title=f"{translation.source.slug} {report.source_lang}->{report.target_lang}: "
         f"{report.realized}/{report.total} terms ({report.rate:.0%}), "
-        f"{len(report.forbidden_found)} with forbidden renderings",
+        f"{len(report.forbidden_found)} with forbidden renderings, "
+        f"{len(report.ungrammatical)} in a phrase that does not agree, "
+        f"{report.problems} agreement problem(s) in the text",
         title_justify="left",
     )
-    for col in ("entry", "source", "expected", "found", "strategy", "realized", "segments"):
+    for col in ("entry", "source", "expected", "found", "strategy", "realized", "grammar", "segments"):
         table.add_column(col, overflow="fold")
     groups: dict[str, list] = {}
     for check in report.checks:
@@ -212,6 +334,7 @@ def _terms_table(translation):
             ", ".join(dict.fromkeys(c.found for c in checks if c.found)) or "-",
             ", ".join(f"{k} {v}" if v > 1 else k for k, v in strategies.items()),
             f"{ok}/{len(checks)}" if ok == len(checks) else f"[red]{ok}/{len(checks)}[/red]",
+            "; ".join(dict.fromkeys(f"[red]{c.grammar}[/red]" for c in checks if c.grammar)) or "ok",
             " ".join(dict.fromkeys(c.segment_id for c in checks)),
         )
     return table
@@ -286,39 +409,68 @@ def eval_(
 
 @models_app.command("list")
 def models_list() -> None:
-    """Installed Argos packages, and the Apertium pairs this machine has."""
+    """Installed Argos packages with their versions (the newest of a pair is used), and the Apertium pairs."""
     from . import models
     from .engines.apertium import ApertiumEngine
 
-    installed = models.installed()
-    typer.echo(f"Argos packages in {models.packages_dir()}:")
+    try:
+        installed = models.installed()
+        folder = models.packages_dir()
+    except UserError as exc:
+        _fail(str(exc))
+    used = models.newest(installed)
+    typer.echo(f"Argos packages in {folder}:")
     for m in installed:
-        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}")
+        newest = used[(m.from_code, m.to_code)]
+        note = "" if newest == m else f"  (not used: version {newest.version} is newer)"
+        typer.echo(f"  {m.from_code} -> {m.to_code}  {m.name}  version {m.version}{note}")
     if not installed:
         typer.echo("  (none: 'translate models install FILE.argosmodel', or 'translate models install en es' online)")
     pairs = sorted(ApertiumEngine().pairs())
     typer.echo("Apertium pairs: " + (", ".join(f"{a}->{b}" for a, b in pairs) or "(none: apt-get install apertium-eng-spa)"))
 
 
+def _package_code(value: str, what: str) -> str:
+    """A language code as Argos packages write them; which exist, the index or the installed packages say."""
+    import re
+
+    code = value.strip()
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", code):
+        raise UserError(f"{what} {value!r} is not a language code such as en, pb or zt")
+    return code if "-" in code else code.lower()
+
+
 @models_app.command("install")
 def models_install(
     what: List[str] = typer.Argument(..., help="FILE.argosmodel, or two language codes: en es"),
+    replace: bool = typer.Option(False, "--replace", help="Remove the other installed versions of the pair."),
 ) -> None:
-    """Install an Argos package from a file, or from the Argos package index (needs the network)."""
-    from . import languages, models
+    """Install an Argos package from a file, or the newest from the Argos package index (needs the network)."""
+    from . import models
 
     try:
+        already = False
         if len(what) == 1:
             model = models.install_file(Path(what[0]))
         elif len(what) == 2:
-            src = languages.get(what[0], what="source language").code
-            tgt = languages.get(what[1], what="target language").code
-            model = models.install_pair(src, tgt)
+            src = _package_code(what[0], "source language")
+            tgt = _package_code(what[1], "target language")
+            model, already = models.install_pair(src, tgt)
         else:
             raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
+        removed = models.remove_others(model) if replace else []
+        kept = models.others(model)
     except UserError as exc:
         _fail(str(exc))
-    typer.echo(f"installed {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+    verb = "already installed" if already else "installed"
+    typer.echo(f"{verb} {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
+    for m in removed:
+        typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name}, version {m.version})")
+    if kept:
+        used = models.newest([model, *kept])
+        names = ", ".join(f"{m.name} (version {m.version})" for m in kept)
+        typer.echo(f"also installed: {names}; version {used[(model.from_code, model.to_code)].version} is the one "
+                   f"used; 'translate models install --replace {' '.join(what)}' keeps only this one")
 
 
 @models_app.command("remove")
@@ -327,10 +479,10 @@ def models_remove(
     tgt: str = typer.Argument(..., help="Target language code."),
 ) -> None:
     """Remove the installed Argos package(s) for a pair."""
-    from . import languages, models
+    from . import models
 
     try:
-        gone = models.remove(languages.get(src).code, languages.get(tgt).code)
+        gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
     except UserError as exc:
         _fail(str(exc))
     for m in gone:
@@ -393,6 +545,9 @@ def memory_export(
     typer.echo(f"wrote {n} translation units to {tmx}")
 
 
+_default_showwarning = warnings.showwarning
+
+
 class Interrupted(BaseException):
     """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
 
@@ -401,9 +556,25 @@ def _interrupt(signum, frame) -> None:
     raise Interrupted()
 
 
+_warned: set[str] = set()
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, TranslateWarning):
+        # Once per run, wherever it was raised (a worker process's warnings are raised again by the parent).
+        if str(message) not in _warned:
+            _warned.add(str(message))
+            sys.stderr.write(f"translate: warning: {message}\n")
+    else:
+        _default_showwarning(message, category, filename, lineno, file, line)
+
+
 def main() -> None:
     import signal
 
+    global _default_showwarning
+    _default_showwarning = warnings.showwarning
+    warnings.showwarning = _show_warning
     signal.signal(signal.SIGINT, _interrupt)
     try:
         app()

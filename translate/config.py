@@ -14,7 +14,7 @@ from .files import YamlLines, read_yaml
 CONFIG_NAME = "translate.yaml"
 LAYOUTS = ("parallel", "interleaved", "target")
 PAPERS = ("A4", "A5", "Letter")
-PDF_VARIANTS = ("pdf/a-3u", "pdf/ua-1")
+PDF_VARIANTS = ("pdf/a-3u+pdf/ua-1", "pdf/a-3u", "pdf/ua-1", "none")
 FORMATS = ("pdf", "html", "md")
 
 
@@ -32,7 +32,8 @@ class ProjectConfig:
     source_side: str = "left"
     paper: str = "A4"
     booklet: bool = False
-    pdf_variant: str | None = None
+    pdf_variant: str | None = "pdf/a-3u+pdf/ua-1"  # "none": tagged, no conformance claimed
+    marks: bool = False
     formats: tuple[str, ...] = ("md", "pdf")
     theme: Path | None = None
     jobs: int = 1
@@ -55,8 +56,8 @@ def _str_choice(choices: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def _lang(value: Any) -> str:
-    if not isinstance(value, str) or value not in languages.LANGUAGES:
-        raise ValueError("an ISO 639-1 language code such as en")
+    if not isinstance(value, str) or not languages.known(value):
+        raise ValueError("an ISO 639-1 language code such as en, or the code of an installed Argos package")
     return value
 
 
@@ -67,7 +68,7 @@ def _langs(value: Any) -> tuple[str, ...]:
     out = []
     for item in items:
         code = str(item).strip()
-        if code not in languages.LANGUAGES:
+        if not languages.known(code):
             raise ValueError(f"language codes; {code!r} is not one")
         out.append(code)
     return tuple(dict.fromkeys(out))
@@ -116,8 +117,9 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "layout": ("layout", _str_choice(LAYOUTS), "pamphlet layout"),
     "source_side": ("source_side", _str_choice(("left", "right")), "side of the source column"),
     "paper": ("paper", _str_choice(PAPERS), "paper size"),
-    "booklet": ("booklet", _bool, "impose the A5 pamphlet on A4 sheets"),
-    "pdf_variant": ("pdf_variant", _str_choice(PDF_VARIANTS), "PDF/A or PDF/UA"),
+    "booklet": ("booklet", _bool, "half-size pages imposed on the paper's sheets, with an A5 reading copy"),
+    "pdf_variant": ("pdf_variant", _str_choice(PDF_VARIANTS), "PDF/A-3u and/or PDF/UA-1, or none"),
+    "marks": ("marks", _bool, "crop and fold marks in a bleed around the page or sheet"),
     "formats": ("formats", _formats, "outputs to write: md, pdf, html"),
     "theme": ("theme", _path, "folder of templates and CSS overriding the built-in theme"),
     "jobs": ("jobs", _jobs, "language pairs translated in parallel processes"),

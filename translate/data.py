@@ -167,6 +167,28 @@ class Document:
         return replace(self, blocks=blocks)
 
 
+GENDERS = ("m", "f", "n", "mf")  # masculine, feminine, neuter, common (one form for both, e.g. "estalinista")
+NUMBERS = ("sg", "pl")
+CATEGORIES = ("noun", "adj")
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What a term is in one language: its gender and number (as the glossary writes it) and part of speech."""
+
+    gender: str = ""  # one of GENDERS, "" when not given
+    number: str = "sg"
+    category: str = "noun"
+
+    def __str__(self) -> str:
+        parts = [self.gender] if self.gender else []
+        if self.number != "sg":
+            parts.append(self.number)
+        if self.category != "noun":
+            parts.append(self.category)
+        return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class GlossaryEntry:
     id: str
@@ -177,6 +199,11 @@ class GlossaryEntry:
     kind: str = "term"
     note: str = ""
     origin: str = ""  # "file:line", for messages
+    grammar: dict[str, Grammar] = field(default_factory=dict)
+    # The term in the other number, aligned across languages: an English plural source ("working classes") is
+    # to be rendered by the target's plural ("clases obreras"), a singular by the term itself.
+    plural: dict[str, str] = field(default_factory=dict)  # when `terms` are singular
+    singular: dict[str, str] = field(default_factory=dict)  # when `terms` are plural ("bankers")
 
     def __hash__(self) -> int:  # entries are compared by value, hashed by id and origin
         return hash((self.id, self.origin))
@@ -186,7 +213,7 @@ class GlossaryEntry:
         preferred = self.preferred(lang)
         if preferred is None:
             return ()
-        return _unique((preferred, *self.forms.get(lang, ())))
+        return _unique((preferred, *self._numbered(lang), *self.forms.get(lang, ())))
 
     def preferred(self, lang: str) -> str | None:
         """The term to write in `lang`; a keep entry is written as in any language it names."""
@@ -201,7 +228,33 @@ class GlossaryEntry:
         preferred = self.preferred(lang)
         if preferred is None:
             return ()
-        return _unique((preferred, *self.forms.get(lang, ())))
+        return _unique((preferred, *self._numbered(lang), *self.forms.get(lang, ())))
+
+    def grammar_of(self, lang: str) -> Grammar:
+        return self.grammar.get(lang, Grammar())
+
+    def number_form(self, lang: str, number: str) -> str | None:
+        """The term in `lang` in the given number, when the glossary says it: the term itself in its own number,
+        else its aligned plural or singular."""
+        own = self.grammar_of(lang).number
+        if number == own:
+            return self.preferred(lang)
+        return (self.plural if number == "pl" else self.singular).get(lang)
+
+    def number_of(self, lang: str, text: str) -> str | None:
+        """Whether `text`, a way of writing the term in `lang`, is singular or plural, when the glossary says."""
+        folded = " ".join(text.split()).casefold()
+        own = self.grammar_of(lang).number
+        if lang in self.terms and folded == self.terms[lang].casefold():
+            return own
+        other = "pl" if own == "sg" else "sg"
+        aligned = (self.plural if own == "sg" else self.singular).get(lang)
+        if aligned and folded == aligned.casefold():
+            return other
+        return None
+
+    def _numbered(self, lang: str) -> tuple[str, ...]:
+        return tuple(x for x in (self.plural.get(lang), self.singular.get(lang)) if x)
 
 
 @dataclass(frozen=True)
@@ -219,7 +272,8 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
 
 
 # How a term reached the output, in the order the pipeline tries them.
-STRATEGIES = ("engine", "hypothesis", "substitute", "placeholder", "fallback", "none")
+# How a term reached the output, in the order they are tried ("human": a reviewed translation, not changed).
+STRATEGIES = ("engine", "hypothesis", "lexical", "substitute", "placeholder", "fallback", "human", "none")
 
 
 @dataclass(frozen=True)
@@ -227,12 +281,18 @@ class TermCheck:
     segment_id: str
     entry_id: str
     source: str  # the term as the source writes it
-    expected: str  # the glossary's target term
+    expected: str  # the glossary's target term, in the source's number
     realized: bool
     strategy: str  # one of STRATEGIES
-    found: str = ""  # the accepted form the output has, if any
+    found: str = ""  # the term as the output writes it, if it does
     forbidden: tuple[str, ...] = ()  # forbidden renderings found in the segment's output
     reason: str = ""  # why a term is not realized
+    grammar: str = ""  # an agreement problem around the term in the output ("el burocracia"), if any
+
+    @property
+    def ok(self) -> bool:
+        """Realized and grammatical: what --strict-terms asks of every occurrence."""
+        return self.realized and not self.grammar
 
 
 @dataclass(frozen=True)
@@ -240,6 +300,9 @@ class TermReport:
     source_lang: str
     target_lang: str
     checks: tuple[TermCheck, ...]
+    problems: int = 0  # agreement problems in the whole translation (where the target has an analyser)
+    words: int = 0  # words of the translation, for problems per 1,000 words
+    unknown: tuple[str, ...] = ()  # source words the engine left untranslated
 
     @property
     def total(self) -> int:
@@ -258,6 +321,10 @@ class TermReport:
         return tuple(c for c in self.checks if not c.realized)
 
     @property
+    def ungrammatical(self) -> tuple[TermCheck, ...]:
+        return tuple(c for c in self.checks if c.grammar)
+
+    @property
     def forbidden_found(self) -> tuple[TermCheck, ...]:
         return tuple(c for c in self.checks if c.forbidden)
 
@@ -269,6 +336,10 @@ class TermReport:
             "terms_realized": self.realized,
             "term_success_rate": round(self.rate, 4),
             "forbidden_found": sum(1 for c in self.checks if c.forbidden),
+            "grammar_problems_at_terms": len(self.ungrammatical),
+            "agreement_problems": self.problems,
+            "words": self.words,
+            "left_untranslated": list(self.unknown),
             "occurrences": [asdict(c) | {"forbidden": list(c.forbidden)} for c in self.checks],
         }
 

@@ -15,3 +15,8 @@ class EngineError(UserError):
 
 class OfflineError(UserError):
     """Something needed the network and the machine is offline."""
+
+
+class TranslateWarning(UserWarning):
+    """Something the user should know that does not stop the work: a broken package skipped, a segment left
+    untranslated, an engine replaced by another. The CLI prints each as one line."""

@@ -1,4 +1,5 @@
-"""Language codes the pipeline accepts (ISO 639-1), with names for tables, column heads and Apertium's codes."""
+"""Language codes the pipeline accepts (ISO 639-1, and any code an installed Argos package or the package index
+uses, such as pb and zt), with names for tables, column heads and Apertium's codes."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from .errors import UserError
 
 @dataclass(frozen=True)
 class Language:
-    code: str  # ISO 639-1
+    code: str  # ISO 639-1, or an Argos package's code
     name: str  # English name
     native: str  # the language's own name, for column heads
-    iso3: str  # ISO 639-3, as Apertium names its pairs
+    iso3: str  # ISO 639-3, as Apertium names its pairs ("" for a code only Argos packages define)
     rtl: bool = False
 
 
@@ -69,19 +70,48 @@ _LANGUAGES = [
     Language("th", "Thai", "ไทย", "tha"),
     Language("vi", "Vietnamese", "Tiếng Việt", "vie"),
     Language("zu", "Zulu", "isiZulu", "zul"),
+    Language("nb", "Norwegian Bokmål", "Norsk bokmål", "nob"),
+    Language("sq", "Albanian", "Shqip", "sqi"),
+    Language("az", "Azerbaijani", "Azərbaycanca", "aze"),
+    Language("ms", "Malay", "Bahasa Melayu", "msa"),
+    Language("tl", "Tagalog", "Tagalog", "tgl"),
+    Language("ky", "Kyrgyz", "Кыргызча", "kir"),
 ]
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in _LANGUAGES}
 _BY_ISO3 = {lang.iso3: lang for lang in _LANGUAGES}
 
 
+def package_languages() -> dict[str, Language]:
+    """Codes that only Argos packages define (installed, or in the cached package index), by lowercase code."""
+    from . import models
+
+    return {code.lower(): Language(code, name, name, "") for code, name in models.language_names().items()
+            if code.lower() not in LANGUAGES}
+
+
 def get(code: str, *, what: str = "language") -> Language:
-    """The language for an ISO 639-1 code; a UserError naming the known codes otherwise."""
-    lang = LANGUAGES.get(code.strip().lower()) if isinstance(code, str) else None
+    """The language for an ISO 639-1 code or a code an Argos package uses; a UserError naming the known codes."""
+    key = code.strip().lower() if isinstance(code, str) else ""
+    lang = LANGUAGES.get(key)
+    if lang is None and key:
+        extra = package_languages()
+        lang = extra.get(key)
+        if lang is None:
+            known = ", ".join(sorted(LANGUAGES))
+            codes = ", ".join(sorted(lang.code for lang in extra.values()))
+            more = f", or a code of an Argos package: {codes}" if extra else ""
+            raise UserError(f"unknown {what} code {code!r}: use an ISO 639-1 code, one of {known}{more}")
     if lang is None:
-        known = ", ".join(sorted(LANGUAGES))
-        raise UserError(f"unknown {what} code {code!r}: use an ISO 639-1 code, one of {known}")
+        raise UserError(f"unknown {what} code {code!r}: use an ISO 639-1 code such as en")
     return lang
+
+
+def known(code: str) -> bool:
+    try:
+        return get(code).code == code
+    except UserError:
+        return False
 
 
 def from_iso3(code: str) -> Language | None:

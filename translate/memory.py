@@ -44,27 +44,36 @@ MIGRATIONS = (
         written REAL NOT NULL
     );
     """,
+    # what the engine could not translate in the segment ({"unknown": [...]})
+    """
+    ALTER TABLE segments ADD COLUMN notes TEXT NOT NULL DEFAULT '{}';
+    """,
 )
+
+# Bumped when the glossary's enforcement changes what it writes, so remembered segments are made again.
+ENFORCEMENT = 2
 
 
 @dataclass(frozen=True)
 class Remembered:
     target: str
     strategies: dict[str, str]  # entry id -> strategy
+    unknown: tuple[str, ...] = ()  # source words the engine left untranslated
 
 
 def entry_fingerprint(entries: Iterable[GlossaryEntry], tgt: str) -> str:
     """What of the glossary can change a segment's translation into `tgt`: the touching entries, canonically."""
     data = [
         [e.id, e.kind, e.case_sensitive, sorted(e.terms.items()), sorted((k, list(v)) for k, v in e.forms.items()),
-         sorted((k, list(v)) for k, v in e.forbidden.items() if k == tgt)]
+         sorted((k, list(v)) for k, v in e.forbidden.items() if k == tgt),
+         sorted((k, str(v)) for k, v in e.grammar.items()), sorted(e.plural.items()), sorted(e.singular.items())]
         for e in sorted(entries, key=lambda e: e.id)
     ]
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def segment_key(engine: str, src: str, tgt: str, source: str, glossary: str) -> str:
-    payload = json.dumps([engine, src, tgt, source, glossary], ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps([engine, src, tgt, source, glossary, ENFORCEMENT], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -74,17 +83,32 @@ class TranslationMemory:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self._wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise UserError(f"{path}: not a usable translation memory ({exc}); move it away or run "
                             "'translate memory clear'") from None
 
+    def _wal(self) -> None:
+        # Switching to WAL takes the database for a moment without waiting on the busy timeout: processes
+        # opening a new memory at once (--jobs) retry.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def _migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.atomic():
+        # The version is read inside the write transaction: two processes opening a new memory at once (--jobs)
+        # take turns, and the second finds the schema made.
+        with self.atomic():
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version={number}")
@@ -109,24 +133,29 @@ class TranslationMemory:
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             rows = self.db.execute(
-                f"SELECT key, target, strategies FROM segments WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                f"SELECT key, target, strategies, notes FROM segments WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
             ).fetchall()
-            for key, target, strategies in rows:
-                found[key] = Remembered(target, json.loads(strategies))
+            for key, target, strategies, notes in rows:
+                found[key] = Remembered(target, json.loads(strategies), tuple(json.loads(notes).get("unknown", ())))
         if found:
             now = time.time()
             with self.atomic():
                 self.db.executemany("UPDATE segments SET used=? WHERE key=?", [(now, k) for k in found])
         return found
 
-    def put_many(self, rows: Iterable[tuple[str, str, str, str, str, str, str, dict[str, str]]]) -> None:
-        """rows: (key, engine, src, tgt, source, glossary, target, strategies)."""
+    def put_many(self, rows: Iterable[tuple]) -> None:
+        """rows: (key, engine, src, tgt, source, glossary, target, strategies[, notes])."""
         now = time.time()
+        values = []
+        for row in rows:
+            k, e, s, t, so, g, ta, st, *rest = row
+            notes = json.dumps(rest[0] if rest else {}, sort_keys=True, ensure_ascii=False)
+            values.append((k, e, s, t, so, g, ta, json.dumps(st, sort_keys=True), now, now, notes))
         with self.atomic():
             self.db.executemany(
-                "INSERT OR REPLACE INTO segments VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [(k, e, s, t, so, g, ta, json.dumps(st, sort_keys=True), now, now) for k, e, s, t, so, g, ta, st in rows],
-            )
+                "INSERT OR REPLACE INTO segments (key, engine, src, tgt, source, glossary, target, strategies, "
+                "created, used, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)", values)
 
     # --- outputs ----------------------------------------------------------------------------------------------
 

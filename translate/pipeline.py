@@ -17,164 +17,29 @@ from .data import (
     OPEN,
     SPAN_CLOSE,
     SPAN_OPEN,
-    Block,
     Document,
     GlossaryEntry,
     Meta,
     TermHit,
     Translation,
-    strip_markers,
 )
 from .document import inline_block, read_article
 from .engines import Engine, resolve
 from .errors import UserError
 from .memory import TranslationMemory, entry_fingerprint, segment_key
 from .publish.writer import block_markdown
-from .terms.check import check_terms, segment_realizes
-from .terms.enforce import choose_hypothesis, clean_rendering, substitute, term_forms_to_learn
+from .terms.check import check_terms
 from .terms.glossary import TermMatcher
-from .terms.protect import markers_kept, mask_hits, restore_terms
 
 MARKER_SPLIT_RE = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}]\\d+{CLOSE})")  # split() keeps the markers
 
 Progress = Callable[[str, int], None]  # ("cached" | "translated", number of segments)
 
 
-def _needs_engine(text: str) -> bool:
-    return any(ch.isalpha() for ch in strip_markers(text))
-
-
 def _tidy_spacing(text: str) -> str:
     """No space just inside emphasis or a link: engines pad markers with spaces."""
     text = re.sub(f"({SPAN_OPEN}\\d+{CLOSE})\\s+", r"\1", text)
     return re.sub(f"\\s+({SPAN_CLOSE}\\d+{CLOSE})", r"\1", text).strip()
-
-
-def _hypotheses(engine: Engine, texts: list[str], src: str, tgt: str, n: int) -> list[list[str]]:
-    """n-best lists when the engine has them (Argos), else its one translation per text."""
-    if not texts:
-        return []
-    method = getattr(engine, "hypotheses", None)
-    if method is not None and n > 1:
-        return method(texts, src, tgt, n)
-    return [[t] for t in engine.translate(texts, src, tgt)]
-
-
-def _translate_runs(engine: Engine, items: list[tuple[str, str]], src: str, tgt: str) -> dict[str, str]:
-    """Fallback for segments whose markers an engine lost: the runs between markers, each on its own."""
-    runs = [r for _, text in items for r in MARKER_SPLIT_RE.split(text)[::2] if _needs_engine(r)]
-    translated = iter(engine.translate(runs, src, tgt)) if runs else iter(())
-    out: dict[str, str] = {}
-    for key, text in items:
-        rebuilt = []
-        for i, part in enumerate(MARKER_SPLIT_RE.split(text)):
-            if i % 2:
-                rebuilt.append(part)
-            elif _needs_engine(part):
-                lead = " " if part[:1].isspace() else ""
-                tail = " " if part[-1:].isspace() else ""
-                rebuilt.append(lead + next(translated) + tail)
-            else:
-                rebuilt.append(part)
-        out[key] = "".join(rebuilt)
-    return out
-
-
-def _translate_core(
-    doc: Document,
-    src: str,
-    tgt: str,
-    concrete: Engine,
-    hits: dict[str, list[TermHit]],
-    hypotheses: int = 4,
-) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """Translate every segment of `doc` in one batch, then enforce the glossary (see enforce.py).
-
-    Returns the final text of each segment (terms in place, markup markers kept) and each term's strategy."""
-    segments = doc.segments
-    block_of = {s.id: b.id for b in doc.blocks for s in b.segments}
-    enforce_hits = {k: [h for h in v if h.entry.preferred(tgt) is not None] for k, v in hits.items()}
-    keep_hits = {k: [h for h in v if h.entry.kind == "keep"] for k, v in enforce_hits.items()}
-    strategies: dict[tuple[str, str], str] = {}
-
-    # Pass 1: the whole document in one batch, keep entries masked, terms left to the engine.
-    masked, markers = mask_hits(doc, keep_hits)
-    masked_text = {s.id: s.text for s in masked.segments}
-    to_send = [s.id for s in segments if _needs_engine(masked_text[s.id])]
-    outputs = {s.id: masked_text[s.id] for s in segments}
-    sent_as = dict(masked_text)  # the text each output was translated from, markers and all
-    n = hypotheses if any(enforce_hits.values()) else 1
-    for sid, hyps in zip(to_send, _hypotheses(concrete, [masked_text[s] for s in to_send], src, tgt, n)):
-        choice = choose_hypothesis(masked_text[sid], hyps, enforce_hits.get(sid, []), tgt)
-        outputs[sid] = choice.text
-        for hit in enforce_hits.get(sid, []):
-            strategies[(sid, hit.entry.id)] = "placeholder" if hit.entry.kind == "keep" else choice.strategy
-
-    def unrealized(sid: str) -> bool:
-        return not segment_realizes(enforce_hits.get(sid, []), outputs[sid], tgt)
-
-    # Pass 2: replace the engine's own rendering of a term by the glossary's.
-    pending = [sid for sid in enforce_hits if sid in outputs and unrealized(sid)]
-    if pending:
-        forms = term_forms_to_learn([h for sid in pending for h in enforce_hits[sid]])
-        renderings = dict(zip(forms, (clean_rendering(t) for t in concrete.translate(forms, src, tgt))))
-        for sid in pending:
-            outputs[sid] = substitute(outputs[sid], enforce_hits[sid], renderings, tgt)
-            for hit in enforce_hits[sid]:
-                if strategies.get((sid, hit.entry.id)) == "engine" and not unrealized(sid):
-                    strategies[(sid, hit.entry.id)] = "substitute"
-        pending = [sid for sid in pending if unrealized(sid)]
-
-    # Pass 3: mask the terms still missing (then, if the new sentence loses others, every term of the segment);
-    # a lost marker sends the segment to the run-by-run fallback.
-    masked_now: dict[str, list[TermHit]] = {}
-    for widen in (False, True):
-        if not pending:
-            break
-        for sid in pending:
-            missing = [h for h in enforce_hits[sid] if widen or not segment_realizes([h], outputs[sid], tgt)]
-            masked_now[sid] = sorted({id(h): h for h in masked_now.get(sid, []) + missing}.values(), key=lambda h: h.start)
-        masked3, markers3 = mask_hits(doc, {sid: masked_now[sid] for sid in pending})
-        text3 = {s.id: s.text for s in masked3.segments}
-        markers.update(markers3)
-        sent = [sid for sid in pending if _needs_engine(text3[sid])]
-        results = dict(zip(sent, concrete.translate([text3[sid] for sid in sent], src, tgt)))
-        broken = [(sid, text3[sid]) for sid in sent if not markers_kept(text3[sid], results[sid])]
-        for sid in pending:
-            outputs[sid] = results.get(sid, text3[sid])
-            sent_as[sid] = text3[sid]
-            for hit in masked_now[sid]:
-                strategies[(sid, hit.entry.id)] = "placeholder"
-        if broken:
-            outputs.update(_translate_runs(concrete, broken, src, tgt))
-            for sid, _ in broken:
-                for hit in masked_now[sid]:
-                    strategies[(sid, hit.entry.id)] = "fallback"
-        pending = [sid for sid in pending if not segment_realizes(enforce_hits[sid], restore_terms(
-            outputs[sid], block_of[sid], markers, tgt), tgt)]
-    # Any other output that lost a formatting or keep marker: the same run-by-run fallback.
-    # Its terms are masked too, so that the pieces carry them.
-    lost = [sid for sid in to_send if not markers_kept(sent_as[sid], outputs[sid])]
-    if lost:
-        masked4, markers4 = mask_hits(doc, {sid: enforce_hits.get(sid, []) for sid in lost})
-        markers.update(markers4)
-        text4 = {s.id: s.text for s in masked4.segments}
-        outputs.update(_translate_runs(concrete, [(sid, text4[sid]) for sid in lost], src, tgt))
-        for sid in lost:
-            for hit in enforce_hits.get(sid, []):
-                strategies[(sid, hit.entry.id)] = "fallback"
-
-    finals: dict[str, str] = {}
-    for block in doc.blocks:
-        for seg in block.segments:
-            text = restore_terms(outputs[seg.id], block.id, markers, tgt)
-            finals[seg.id] = _tidy_spacing(text)
-    return finals, strategies
-
-
-def _split_key(key: str) -> tuple[int, str]:
-    index, _, rest = key.partition("|")
-    return int(index), rest
 
 
 def translate_pair(
@@ -187,7 +52,10 @@ def translate_pair(
     progress: Progress | None = None,
 ) -> list[Translation]:
     """Translate several documents into one language: what the memory has is reused, everything else goes to the
-    engine together, in one batch across all the documents."""
+    glossary's enforcement flow together, in one batch across all the documents."""
+    from .engines.morphology import morphology
+    from .terms.enforce import Context, Item, enforce
+
     started = time.perf_counter()
     concrete = resolve(engine, src, tgt)
     identity = concrete.identity(src, tgt)
@@ -199,6 +67,7 @@ def translate_pair(
 
     finals: list[dict[str, str]] = [{} for _ in docs]
     strategies: list[dict[tuple[str, str], str]] = [{} for _ in docs]
+    unknown: list[dict[str, tuple[str, ...]]] = [{} for _ in docs]
     keys: dict[tuple[int, str], tuple[str, str]] = {}
     if memory is not None:
         for i, doc in enumerate(docs):
@@ -210,6 +79,7 @@ def translate_pair(
         for (i, sid), (key, _) in keys.items():
             if key in remembered:
                 finals[i][sid] = remembered[key].target
+                unknown[i][sid] = remembered[key].unknown
                 for entry_id, strategy in remembered[key].strategies.items():
                     strategies[i][(sid, entry_id)] = strategy
     cached_per_doc = [len(f) for f in finals]
@@ -217,34 +87,33 @@ def translate_pair(
     if progress and cached:
         progress("cached", cached)
 
-    # Everything not remembered, from every document, as one document with prefixed ids.
-    blocks: list[Block] = []
-    todo_hits: dict[str, list[TermHit]] = {}
+    context = Context(concrete, src, tgt, morphology(src), morphology(tgt))
+    # Everything not remembered, from every document, in one batch.
+    items: list[Item] = []
+    where: list[tuple[int, str, str]] = []  # (document, segment id, source text) of each item
     for i, doc in enumerate(docs):
         for block in doc.blocks:
-            todo = tuple(replace(s, id=f"{i}|{s.id}") for s in block.segments if s.id not in finals[i])
-            if todo:
-                blocks.append(replace(block, id=f"{i}|{block.id}", segments=todo))
-                for seg in todo:
-                    todo_hits[seg.id] = hits[i].get(_split_key(seg.id)[1], [])
-    if blocks:
-        combined = Document(Path("batch"), "batch", Meta(title=""), tuple(blocks))
-        new_finals, new_strategies = _translate_core(combined, src, tgt, concrete, {k: v for k, v in todo_hits.items() if v})
+            for seg in block.segments:
+                if seg.id in finals[i]:
+                    continue
+                enforceable = tuple(h for h in hits[i].get(seg.id, []) if h.entry.preferred(tgt) is not None)
+                items.append(Item(f"{i}|{seg.id}", seg.text, enforceable, len(block.markup)))
+                where.append((i, seg.id, seg.text))
+    if items:
         rows = []
-        for key, text in new_finals.items():
-            i, sid = _split_key(key)
-            finals[i][sid] = text
-            seg_strategies = {eid: st for (k, eid), st in new_strategies.items() if k == key}
-            for entry_id, strategy in seg_strategies.items():
+        for (i, sid, source_text), outcome in zip(where, enforce(items, context)):
+            finals[i][sid] = _tidy_spacing(outcome.text)
+            unknown[i][sid] = outcome.unknown
+            for entry_id, strategy in outcome.strategies.items():
                 strategies[i][(sid, entry_id)] = strategy
             if memory is not None:
                 mkey, fingerprint = keys[(i, sid)]
-                source_text = next(s.text for s in docs[i].segments if s.id == sid)
-                rows.append((mkey, identity, src, tgt, source_text, fingerprint, text, seg_strategies))
+                rows.append((mkey, identity, src, tgt, source_text, fingerprint, finals[i][sid],
+                             outcome.strategies, {"unknown": list(outcome.unknown)}))
         if memory is not None and rows:
             memory.put_many(rows)
         if progress:
-            progress("translated", len(new_finals))
+            progress("translated", len(items))
 
     seconds = time.perf_counter() - started
     results = []
@@ -252,7 +121,9 @@ def translate_pair(
         out_blocks = tuple(
             replace(b, segments=tuple(replace(s, text=finals[i][s.id]) for s in b.segments)) for b in doc.blocks
         )
-        report = check_terms(hits[i], finals[i], strategies[i], src, tgt)
+        left = tuple(dict.fromkeys(w for s in doc.segments for w in unknown[i].get(s.id, ())))
+        report = check_terms(hits[i], finals[i], strategies[i], src, tgt, context.source_morph,
+                             context.target_morph, left)
         results.append(Translation(doc, src, tgt, out_blocks, identity, report, seconds, cached=cached_per_doc[i]))
     return results
 
@@ -357,27 +228,78 @@ def open_memory(job: Job) -> TranslationMemory | None:
     return TranslationMemory(job.out / MEMORY_NAME) if job.config.memory else None
 
 
+class _Meter:
+    """Progress of one language pair, segment by segment: engines report segments as they finish them
+    (engines.reporting_segments), translate_pair reports cached and translated totals; the bar never goes past the
+    segments that needed the engine, whatever the glossary's extra passes send."""
+
+    def __init__(self, report: Progress):
+        self.report = report
+        self.budget: int | None = None
+        self.live = 0
+
+    def engine(self, n: int) -> None:
+        room = n if self.budget is None else max(0, min(n, self.budget - self.live))
+        if room:
+            self.live += room
+            self.report("translated", room)
+
+    def pipeline(self, kind: str, n: int) -> None:
+        if kind == "cached":
+            self.budget = (self.budget or 0) - n
+            self.report("cached", n)
+        elif n > self.live:
+            self.report("translated", n - self.live)
+            self.live = n
+
+
 def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int | None,
                         progress: Progress | None = None) -> list[Translation]:
-    from .engines import get_engine
+    from .engines import get_engine, reporting_segments
 
     if threads:
         from .engines import argos
 
         argos.set_threads(threads)
+    if progress is None and _WORKER_QUEUE is not None:
+        progress = lambda kind, n: _WORKER_QUEUE.put((tgt, kind, n))  # noqa: E731
+    meter = _Meter(progress) if progress else None
+    if meter is not None:
+        meter.budget = sum(len(d.segments) for d in docs)
     memory = open_memory(job)
     try:
-        return translate_pair(docs, src, tgt, get_engine(job.config.engine), job.entries, memory, progress)
+        with reporting_segments(meter.engine if meter else (lambda n: None)):
+            return translate_pair(docs, src, tgt, get_engine(job.config.engine), job.entries, memory,
+                                  meter.pipeline if meter else None)
     finally:
         if memory is not None:
             memory.close()
 
 
+_WORKER_QUEUE = None  # in a worker process of translate_all: where its progress goes
+
+
+def _init_worker(queue) -> None:
+    global _WORKER_QUEUE
+    _WORKER_QUEUE = queue
+
+
+def _translate_pair_worker(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int):
+    """In a worker process: the translations and the warnings raised there, which the parent shows."""
+    import warnings
+
+    from .errors import TranslateWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default", TranslateWarning)
+        translations = _translate_pair_job(job, src, tgt, docs, threads)
+    return translations, [str(w.message) for w in caught if issubclass(w.category, TranslateWarning)]
+
+
 def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = None) -> list[Translation]:
     """Every language pair, one batch per pair; with jobs > 1, pairs run in parallel processes that share the
-    machine's cores between them. progress(target, kind, n) reports segments cached or translated."""
-    import os
-
+    machine's cores between them. progress(target, kind, n) reports segments cached or translated as they are,
+    from the worker processes too."""
     pairs = job.pairs()
     jobs = min(job.config.jobs, len(pairs))
     results: dict[tuple[str, str], list[Translation]] = {}
@@ -387,18 +309,37 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
             results[(src, tgt)] = _translate_pair_job(job, src, tgt, docs, None, report)
     else:
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        import queue as queues
+        import warnings
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-        threads = max(1, (os.cpu_count() or 1) // jobs)
+        from .engines.argos import available_cpus
+        from .errors import TranslateWarning
+
+        threads = max(1, available_cpus() // jobs)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(_translate_pair_job, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+        messages = context.Queue() if progress else None
+
+        def drain() -> None:
+            while messages is not None:
+                try:
+                    progress(*messages.get_nowait())
+                except queues.Empty:
+                    return
+
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(messages,)) as pool:
+            futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            pending = set(futures)
+            while pending:
+                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                drain()
             for future, (src, tgt) in futures.items():
-                results[(src, tgt)] = translations = future.result()
-                if progress:
-                    cached = sum(t.cached for t in translations)
-                    progress(tgt, "cached", cached)
-                    progress(tgt, "translated", sum(len(t.source.segments) for t in translations) - cached)
+                translations, warned = future.result()
+                results[(src, tgt)] = translations
+                for message in warned:
+                    warnings.warn(message, TranslateWarning, stacklevel=2)
+            drain()
     order = {doc.path: i for i, doc in enumerate(job.documents)}
     flat = [t for (_, _), ts in results.items() for t in ts]
     return sorted(flat, key=lambda t: (order[t.source.path], job.config.targets.index(t.target_lang)))
@@ -411,6 +352,7 @@ def output_paths(out: Path, translation: Translation) -> dict[str, Path]:
     return {
         "md": folder / f"{slug}.{translation.target_lang}.md",
         "pdf": folder / f"{slug}.{pair}.pdf",
+        "booklet": folder / f"{slug}.{pair}.booklet.pdf",
         "html": folder / f"{slug}.{pair}.html",
         "terms": folder / f"{slug}.{pair}.terms.json",
     }
@@ -421,7 +363,7 @@ def render_options(job: Job):
 
     c = job.config
     return RenderOptions(layout=c.layout, source_side=c.source_side, paper=c.paper, booklet=c.booklet,
-                         pdf_variant=c.pdf_variant, theme=c.theme, glossaries=job.glossaries)
+                         pdf_variant=c.pdf_variant, marks=c.marks, theme=c.theme, glossaries=job.glossaries)
 
 
 def _render_inputs(translation: Translation, options, fmt: str) -> str:
@@ -455,8 +397,10 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
-def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None) -> list[Written]:
-    """Write every output; an output whose inputs have not changed since it was written is left alone."""
+def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None,
+              on_render: Callable[[Path], None] | None = None) -> list[Written]:
+    """Write every output; an output whose inputs have not changed since it was written is left alone.
+    on_render(path) is called before a PDF or HTML page is rendered, on_written(path) after."""
     import json
 
     from .publish.writer import translation_markdown
@@ -480,16 +424,19 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
                 if fmt not in formats:
                     continue
                 path = paths[fmt]
+                outputs = [path] + ([paths["booklet"]] if fmt == "pdf" and options.booklet else [])
                 inputs = _render_inputs(translation, options, fmt)
-                if memory is not None and path.exists() and memory.output_inputs(path) == inputs:
-                    skipped.append(path)
+                if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
+                    skipped.extend(outputs)
                     continue
                 from .publish.render import render_html, render_pdf
 
+                if on_render:
+                    on_render(path)
                 (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
                 if memory is not None:
                     memory.record_output(path, inputs)
-                done.append(path)
+                done.extend(outputs)
                 if on_written:
                     on_written(path)
             written.append(Written(translation, tuple(done), tuple(skipped)))

@@ -7,9 +7,31 @@ form and gives them back as markers. It never sees link URLs, code or glossary t
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Callable, Protocol, Sequence
 
-from ..errors import EngineError, UserError
+from ..errors import EngineError, TranslateWarning, UserError
+
+_SEGMENTS_DONE: ContextVar[Callable[[int], None] | None] = ContextVar("segments_done", default=None)
+
+
+@contextmanager
+def reporting_segments(callback: Callable[[int], None]):
+    """While the block runs, engines call `callback(n)` as they finish each n segments of a batch (progress bars
+    move with the work, not once per batch); the pipeline's calls stay as they are."""
+    token = _SEGMENTS_DONE.set(callback)
+    try:
+        yield
+    finally:
+        _SEGMENTS_DONE.reset(token)
+
+
+def segments_done(n: int = 1) -> None:
+    callback = _SEGMENTS_DONE.get()
+    if callback is not None and n:
+        callback(n)
 
 ENGINE_NAMES = ("auto", "argos", "apertium")
 
@@ -54,7 +76,7 @@ def no_engine_message(src: str, tgt: str, tried: str) -> str:
 
 
 class AutoEngine:
-    """Argos when a package for the pair is installed (directly or through English), else Apertium."""
+    """Argos when a package for the pair is installed (directly or through English) and loads, else Apertium."""
 
     name = "auto"
 
@@ -65,9 +87,22 @@ class AutoEngine:
         self.candidates: list[Engine] = [ArgosEngine(), ApertiumEngine()]
 
     def choose(self, src: str, tgt: str) -> Engine:
+        """The first engine that has the pair and can load its models; skipping one that cannot is a warning."""
+        failed: list[tuple[Engine, EngineError]] = []
         for engine in self.candidates:
-            if engine.supports(src, tgt):
-                return engine
+            if not engine.supports(src, tgt):
+                continue
+            try:
+                getattr(engine, "load", lambda s, t: None)(src, tgt)
+            except EngineError as exc:
+                failed.append((engine, exc))
+                continue
+            for skipped, exc in failed:
+                warnings.warn(f"{exc}; using {engine.name} for {src}->{tgt} instead of {skipped.name}",
+                              TranslateWarning, stacklevel=2)
+            return engine
+        if failed:
+            raise failed[0][1]
         raise EngineError(no_engine_message(src, tgt, "tried argos and apertium"))
 
     def pairs(self) -> set[tuple[str, str]]:

@@ -16,12 +16,13 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from .. import languages
-from ..data import MARKER_PARTS_RE, OPEN, SPAN_OPEN, marker, span_close, span_open
+from ..data import MARKER_PARTS_RE, OPEN, SPAN_OPEN, marker, span_close, span_open, strip_markers
 from ..errors import EngineError
 
 DATADIR = Path(os.environ.get("APERTIUM_DATADIR", "/usr/share/apertium"))
@@ -35,7 +36,7 @@ _SEGMENT = re.compile(r"\[<s(\d+)>\]")
 _UNESCAPE = re.compile(r"\\(.)")
 # In the output: superblanks for points and span anchors, wordbound blanks around words.
 _SUPERBLANK = re.compile(r"\[<([mocq])(\d+)>\]")
-_WORDBOUND = re.compile(r"\[\[((?:t:s:\d+(?:; )?)*)\]\]((?:[^\[\\]|\\.)*?)\[\[/\]\]")
+_WORDBOUND = re.compile(r"\[\[((?:t:s:\d+(?:; )?)*)\]\]((?:[^\[\\]|\\.|\[<[^>]*>\])*?)\[\[/\]\]")
 # In the stream between stages: a wordbound blank, then its lexical unit.
 _LU = re.compile(r"(\[\[((?:[^\]]|\](?!\]))*)\]\])?\^((?:[^$\\]|\\.)*)\$")
 _TERM_LEMMA = "__term{}__"
@@ -189,19 +190,24 @@ def _decode_one(raw: str) -> Rendered:
     raw = _MARKS.sub("", raw)
     # Tokens: ("w", text, spans) for wordbound words, ("t", text) for plain text, ("m"/"o"/"c", n) for superblanks.
     tokens: list[tuple] = []
+
+    def plain(chunk: str, spans: tuple[int, ...]) -> None:
+        """Text, with any superblanks in it; words inside a wordbound blank carry its spans."""
+        pos = 0
+        for m in _SUPERBLANK.finditer(chunk):
+            if m.start() > pos:
+                tokens.append(("w", chunk[pos : m.start()], spans) if spans else ("t", chunk[pos : m.start()]))
+            tokens.append((m.group(1), int(m.group(2))))
+            pos = m.end()
+        if pos < len(chunk):
+            tokens.append(("w", chunk[pos:], spans) if spans else ("t", chunk[pos:]))
+
     pos = 0
-    pattern = re.compile(f"{_WORDBOUND.pattern}|{_SUPERBLANK.pattern}")
-    for m in pattern.finditer(raw):
-        if m.start() > pos:
-            tokens.append(("t", raw[pos : m.start()]))
+    for m in _WORDBOUND.finditer(raw):
+        plain(raw[pos : m.start()], ())
+        plain(m.group(2), tuple(int(t.rsplit(":", 1)[1]) for t in m.group(1).split("; ") if t))
         pos = m.end()
-        if m.group(2) is not None:
-            spans = tuple(int(t.rsplit(":", 1)[1]) for t in m.group(1).split("; ") if t)
-            tokens.append(("w", m.group(2), spans))
-        else:
-            tokens.append((m.group(3), int(m.group(4))))
-    if pos < len(raw):
-        tokens.append(("t", raw[pos:]))
+    plain(raw[pos:], ())
 
     ranges: dict[int, list[int]] = {}
     for i, tok in enumerate(tokens):
@@ -262,7 +268,7 @@ def _decode_one(raw: str) -> Rendered:
         for n in sorted(closes_at.get(i, []), key=lambda n: (ranges[n][1] - ranges[n][0], -n)):
             out.append(span_close(n))
     text = re.sub(r"\s+", " ", "".join(out)).strip()
-    return Rendered(text, unknown, {n: " ".join(ws) for n, ws in spans_text.items()})
+    return Rendered(text, unknown, {n: " ".join(" ".join(ws).split()) for n, ws in spans_text.items()})
 
 
 def decode(output: str, count: int) -> list[Rendered]:
@@ -354,8 +360,9 @@ def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
 
 def _source_side(units: list[re.Match[str]], category: str) -> str:
     """The source side the merged unit shows transfer: the head word's, so transfer rules that look at the
-    source category (and number) treat the term as the noun or adjective it is."""
-    sources = [_lu_parts(m.group(3))[0] for m in units]
+    source category (and number) treat the term as the noun or adjective it is. In lower case: transfer copies
+    a source word's case to the words it makes for it ("by NATO" would become "DE LA OTAN")."""
+    sources = [_lu_parts(m.group(3))[0].lower() for m in units]
     if category == "n":
         # the head of an English noun phrase: the last noun before a preposition ("dictatorship of the ...")
         head = None
@@ -410,18 +417,86 @@ def _write_terms(stream: str, terms: Sequence[Mapping[int, LexicalTerm]]) -> str
 # --- the engine ----------------------------------------------------------------------------------------------
 
 
-def _run(command: str, stream: str, what: str) -> str:
+_CAPS_WORD = re.compile(r"\b[^\W\d_]{1,3}\b")
+
+
+def _unshout(source: str, rendered: Rendered) -> Rendered:
+    """Apertium gives the articles and prepositions it makes for an acronym the acronym's capitals ("by NATO"
+    -> "por DE LA OTAN"): short capitalised words the source does not have, right before a word in capitals,
+    are put in lower case, unless the source itself is written in capitals."""
+    words = re.findall(r"[^\W\d_]+", strip_markers(source))
+    shouted = {w for w in words if len(w) > 1 and w.isupper()}
+    if len(shouted) * 2 > len(words):
+        return rendered
+    text = rendered.text
+
+    def lower(m: re.Match[str]) -> str:
+        word = m.group(0)
+        after = strip_markers(text[m.end() :]).lstrip()
+        following = re.match(r"[^\W\d_]+", after)
+        if (len(word) > 1 and word.isupper() and word not in shouted and following
+                and following.group(0).isupper() and len(following.group(0)) > 1):
+            return word.lower()
+        return word
+
+    new = _CAPS_WORD.sub(lower, text)
+    return rendered if new == text else Rendered(new, rendered.unknown, rendered.spans)
+
+
+def _capital_like(source: str, rendered: Rendered) -> Rendered:
+    first = next((ch for ch in strip_markers(source) if ch.isalnum()), "")
+    text = rendered.text
+    i = next((k for k, ch in enumerate(text) if ch.isalnum() and not MARKER_PARTS_RE.match(text, max(0, k - 1))), None)
+    if first.isupper() and i is not None and text[i].islower():
+        text = text[:i] + text[i].upper() + text[i + 1 :]
+        return Rendered(text, rendered.unknown, rendered.spans)
+    return rendered
+
+
+def _run(command: str, stream: str, what: str, report: bool = False) -> str:
+    """Run one shell pipeline of Apertium's stages on `stream`. With `report`, progress moves as each segment
+    comes out (in null-flush mode a segment's output ends with a null byte as soon as it is done)."""
+    from . import segments_done
+
     try:
-        proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], input=stream, capture_output=True,
-                              text=True, timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise EngineError(f"apertium {what} did not finish in {TIMEOUT // 60} minutes") from None
+        proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", command], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise EngineError(f"cannot run apertium {what}: {exc}") from None
-    if proc.returncode != 0 or (not proc.stdout.strip() and stream.strip("\0\n")):
-        detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise EngineError(f"apertium {what} failed (exit {proc.returncode}): {detail}")
-    return proc.stdout
+    errors: list[bytes] = []
+
+    def feed() -> None:
+        try:
+            proc.stdin.write(stream.encode("utf-8"))
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    threads = [threading.Thread(target=feed, daemon=True),
+               threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
+    for thread in threads:
+        thread.start()
+    timed_out: list[bool] = []
+    timer = threading.Timer(TIMEOUT, lambda: (timed_out.append(True), proc.kill()))
+    timer.start()
+    chunks = []
+    try:
+        while chunk := proc.stdout.read1(65536):
+            chunks.append(chunk)
+            if report:
+                segments_done(chunk.count(b"\0"))
+        returncode = proc.wait()
+    finally:
+        timer.cancel()
+    for thread in threads:
+        thread.join(5)
+    if timed_out:
+        raise EngineError(f"apertium {what} did not finish in {TIMEOUT // 60} minutes")
+    out = b"".join(chunks).decode("utf-8", "replace")
+    if returncode != 0 or (not out.strip() and stream.strip("\0\n")):
+        detail = (b"".join(errors).decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
+        raise EngineError(f"apertium {what} failed (exit {returncode}): {detail}")
+    return out
 
 
 class ApertiumEngine:
@@ -454,10 +529,14 @@ class ApertiumEngine:
             raise EngineError(f"apertium has no {src}-{tgt} pair installed")
         stream = encode(texts)
         if not terms or not any(terms):
-            out = _run(f"apertium -z -f none {shlex.quote(mode)}", stream, mode)
+            out = _run(f"apertium -z -f none {shlex.quote(mode)}", stream, mode, report=True)
         else:
             stages = _stages(mode)
             lexical = _run(stages.lexical, stream, mode)
             transferred = _run(stages.transfer, _inject(lexical, terms), mode)
-            out = _run(stages.generation, _write_terms(transferred, terms), mode)
-        return decode(out, len(texts))
+            out = _run(stages.generation, _write_terms(transferred, terms), mode, report=True)
+        rendered = [_unshout(t, r) for t, r in zip(texts, decode(out, len(texts)))]
+        if terms:
+            # the term's source words went in lower case: a sentence that began with one begins with a capital
+            rendered = [_capital_like(t, r) for t, r in zip(texts, rendered)]
+        return rendered

@@ -17,7 +17,7 @@ import logging
 import mimetypes
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -32,31 +32,40 @@ from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 from .. import __version__, languages
-from ..data import Block, Document, Node, Translation, plain_text
+from ..data import TEXT_KINDS, Block, Document, Node, Translation, plain_text
 from ..errors import UserError
+from .l10n import Speaker, css_counter_content
 
 TEMPLATE = "pamphlet.html.j2"
 STYLESHEETS = ("pamphlet.css", "theme.css")  # theme.css is empty in the package: a theme's own additions
 LAYOUTS = ("parallel", "interleaved", "target")
 SIDES = ("left", "right")
-PDF_VARIANTS = ("pdf/a-3u", "pdf/ua-1")
+COMBINED = "pdf/a-3u+pdf/ua-1"
+PDF_VARIANTS = (COMBINED, "pdf/a-3u", "pdf/ua-1", "none")
+DEFAULT_PDF_VARIANT = COMBINED
 THEME_FILE_LIMIT = 10 * 1024 * 1024  # bytes: a theme's image, font or stylesheet
+MAX_PASSES = 5  # layouts of one PDF: hyphens moved off page ends, the booklet padded, the fonts named
 
 
 @dataclass(frozen=True)
 class Paper:
     key: str
     size: str  # CSS @page size
-    margin: str  # CSS @page margin: top, sides, bottom
+    margin: str  # CSS @page margin: top, outside, bottom, inside
     font_size: str
     columns: int  # text columns of the one-flow layouts (interleaved, translation only)
+    points: tuple[float, float] = (0.0, 0.0)  # width, height
 
 
 PAPERS = {
-    "a4": Paper("a4", "A4", "19mm 17mm 20mm 17mm", "10pt", 2),
-    "a5": Paper("a5", "A5", "14mm 12mm 15mm 12mm", "8.6pt", 1),
-    "letter": Paper("letter", "letter", "0.75in 0.65in 0.8in 0.65in", "10pt", 2),
+    "a4": Paper("a4", "A4", "19mm 17mm 20mm 17mm", "10.5pt", 2, (595.276, 841.89)),
+    "a5": Paper("a5", "A5", "14mm 13mm 16mm 13mm", "9.5pt", 1, (419.528, 595.276)),
+    "letter": Paper("letter", "letter", "0.75in 0.65in 0.8in 0.65in", "10.5pt", 2, (612.0, 792.0)),
+    # booklet pages only: half of an A5 or a Letter sheet
+    "a6": Paper("a6", "A6", "10mm 9mm 12mm 9mm", "9pt", 1, (297.638, 419.528)),
+    "half-letter": Paper("half-letter", "5.5in 8.5in", "0.55in 0.5in 0.6in 0.5in", "9.5pt", 1, (396.0, 612.0)),
 }
+BOOKLET_PAGE = {"a4": "a5", "a5": "a6", "letter": "half-letter"}  # sheet -> the page folded out of it
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,10 @@ class RenderOptions:
 
     layout: str = "parallel"  # parallel | interleaved | target
     source_side: str = "left"  # the source column in the parallel layout (and which title heads the pages)
-    paper: str = "A4"  # A4 | A5 | Letter (case-insensitive)
-    booklet: bool = False  # A5 pages imposed two per A4 landscape sheet, saddle-stitch order
-    pdf_variant: str | None = None  # pdf/a-3u | pdf/ua-1
+    paper: str = "A4"  # A4 | A5 | Letter (case-insensitive); with `booklet`, the sheet the pages are imposed on
+    booklet: bool = False  # pages of half the paper, two per sheet side, saddle-stitch order, padded to 4
+    pdf_variant: str | None = DEFAULT_PDF_VARIANT  # one of PDF_VARIANTS; None or "none": tagged, no claim
+    marks: bool = False  # crop marks (and, on booklet sheets, fold marks) in a bleed around the trimmed page
     theme: Path | None = None  # a folder whose templates, CSS, images and fonts override the package's
     glossaries: tuple[tuple[str, str], ...] = ()  # (name, content hash) of each glossary used, for the colophon
     generated: datetime | None = None  # when, for the colophon and the PDF's dates; None: now
@@ -81,14 +91,10 @@ def validate_options(options: RenderOptions) -> None:
     if options.source_side not in SIDES:
         errors.append(f"source side {options.source_side!r} is not one of {', '.join(SIDES)}")
     paper = PAPERS.get(str(options.paper).lower())
-    if paper is None:
+    if paper is None or paper.key not in BOOKLET_PAGE:
         errors.append(f"paper {options.paper!r} is not one of A4, A5, Letter")
     if options.pdf_variant is not None and options.pdf_variant not in PDF_VARIANTS:
         errors.append(f"PDF variant {options.pdf_variant!r} is not one of {', '.join(PDF_VARIANTS)}")
-    if options.booklet and paper is not None and paper.key != "a5":
-        errors.append(f"a booklet is made of A5 pages on A4 sheets: use paper A5, not {options.paper}")
-    if options.booklet and options.pdf_variant:
-        errors.append(f"a booklet cannot keep {options.pdf_variant} conformance: choose one of them")
     if options.theme is not None and not Path(options.theme).is_dir():
         errors.append(f"theme {options.theme}: not a folder")
     for item in options.glossaries:
@@ -98,13 +104,27 @@ def validate_options(options: RenderOptions) -> None:
         raise UserError("; ".join(errors))
 
 
+def page_paper(options: RenderOptions) -> Paper:
+    """The paper of one page: the named paper, or half of it in a booklet (A5 pages on A4 sheets)."""
+    key = str(options.paper).lower()
+    return PAPERS[BOOKLET_PAGE[key] if options.booklet else key]
+
+
+def booklet_path(path: Path) -> Path:
+    """Where the imposed sheets go, beside the reading copy at `path`: x.en-es.pdf -> x.en-es.booklet.pdf."""
+    return path.with_name(path.stem + ".booklet" + path.suffix)
+
+
 def design_fingerprint(options: RenderOptions) -> str:
-    """A hash of everything the page design is made of: the package's templates and CSS, the theme folder's files
-    and WeasyPrint's version. A changed design changes the hash, so a build knows to render again."""
+    """A hash of everything the page design is made of: the package's templates, CSS and catalogs, the theme
+    folder's files and the versions of WeasyPrint and Babel. A changed design changes the hash, so a build knows to
+    render again."""
     from importlib.metadata import version
 
-    digest = hashlib.sha256(f"weasyprint {version('weasyprint')}\n".encode())
-    folders = [("package", Path(__file__).parent / "templates")]
+    from .l10n import LOCALE_DIR
+
+    digest = hashlib.sha256(f"weasyprint {version('weasyprint')} babel {version('babel')}\n".encode())
+    folders = [("package", Path(__file__).parent / "templates"), ("locale", LOCALE_DIR)]
     if options.theme is not None and Path(options.theme).is_dir():
         folders.append(("theme", Path(options.theme)))
     for label, folder in folders:
@@ -195,6 +215,18 @@ class Pamphlet:
     glossaries: tuple[tuple[str, str], ...]
     generated: datetime
     images: tuple[str, ...]  # article image URLs, shown as links, never loaded
+    paragraphs: int = 0  # translated blocks (for the review notice)
+    reviewed: int = 0  # of them, revised by a person (the post-editing store passes it)
+
+
+@dataclass(frozen=True)
+class Typesetting:
+    """What one layout pass of the PDF learned and the next one uses; the HTML page uses the defaults."""
+
+    fonts: tuple[str, ...] | None = None  # font families embedded, for the colophon (None: not a PDF)
+    keep_whole: frozenset[str] = frozenset()  # words not to hyphenate: they fell across a page or column end
+    blanks: int = 0  # blank pages before a booklet's back cover
+    booklet: bool = False
 
 
 def _render_image(self, tokens, idx, options, env):
@@ -212,6 +244,18 @@ def _markdown() -> MarkdownIt:
     md.add_render_rule("image", _render_image)
     md.add_render_rule("footnote_ref", _render_footnote_ref)
     return md
+
+
+def keep_words_whole(html: str, words: frozenset[str]) -> str:
+    """Wrap each of `words` found in the text of `html` (not in its tags) in a span that is never hyphenated."""
+    if not words:
+        return html
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + r")(?!\w)")
+
+    def text(m: re.Match[str]) -> str:
+        return pattern.sub(lambda w: f'<span class="whole">{w.group(1)}</span>', m.group(0))
+
+    return re.sub(r"(?:^|(?<=>))[^<]+", text, html)
 
 
 def _cell(block: Block, lang: languages.Language, env: dict) -> Cell:
@@ -279,7 +323,7 @@ def _leaf_html(block: Block, env: dict) -> Markup:
         return Markup(f"<pre><code{lang}>{escapeHtml(block.literal)}</code></pre>")
     if block.kind == "rule":
         return Markup("<hr>")
-    return Markup(_inline_html(block, env))
+    return Markup(keep_words_whole(_inline_html(block, env), env.get("keep_whole", frozenset())))
 
 
 _ALIGN_CLASS = {"left": ' class="align-left"', "center": ' class="align-center"', "right": ' class="align-right"'}
@@ -395,7 +439,7 @@ def _rows(translation: Translation, src: languages.Language, tgt: languages.Lang
                 last_of_note[node.label] = i
     used: set[str] = set()
     rows = []
-    env.setdefault("images", [])  # shared by every cell's rendering
+    env.setdefault("images", [])
     env.setdefault("refs", {})
     for i, (kind, item, path) in enumerate(structure):
         cells = []
@@ -450,11 +494,16 @@ def _terms(translation: Translation, src: languages.Language, tgt: languages.Lan
 
 
 def build_pamphlet(
-    translation: Translation, glossaries: tuple[tuple[str, str], ...] = (), generated: datetime | None = None
+    translation: Translation,
+    glossaries: tuple[tuple[str, str], ...] = (),
+    generated: datetime | None = None,
+    reviewed: int = 0,
+    keep_whole: frozenset[str] = frozenset(),
 ) -> Pamphlet:
     src = languages.get(translation.source_lang)
     tgt = languages.get(translation.target_lang)
-    env: dict = {}
+    # shared by every cell's rendering: images named, footnote references made, words kept whole
+    env: dict = {"images": [], "refs": {}, "keep_whole": keep_whole}
     head = {}
     targets = {b.id: b for b in translation.blocks}
     for source in translation.source.blocks:
@@ -463,10 +512,11 @@ def build_pamphlet(
                                   _cell(targets[source.id], tgt, env), source.line)
     rows = _rows(translation, src, tgt, env)
     meta = translation.source.meta
+    body = tuple(r for r in rows if r.kind not in ("title", "subtitle"))
     return Pamphlet(
         title=head["title"],
         subtitle=head.get("subtitle"),
-        rows=tuple(rows),
+        rows=body,
         source_lang=src,
         target_lang=tgt,
         source_title=plain_text(next(b for b in translation.source.blocks if b.id == "title")),
@@ -481,24 +531,27 @@ def build_pamphlet(
         glossaries=tuple(glossaries),
         generated=(generated or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(microsecond=0),
         images=tuple(dict.fromkeys(env.get("images", []))),
+        paragraphs=sum(1 for r in body if r.kind in TEXT_KINDS),
+        reviewed=reviewed,
     )
 
 
 def pamphlet_metadata(p: Pamphlet, layout: str) -> Metadata:
+    T = Speaker(p.target_lang.code)
     how = {
-        "parallel": "side by side",
-        "interleaved": "paragraph by paragraph",
-        "target": "translation only",
+        "parallel": T.gettext("Original and machine translation, side by side"),
+        "interleaved": T.gettext("Original and machine translation, paragraph by paragraph"),
+        "target": T.gettext("Machine translation"),
     }[layout]
     title = p.target_title if layout == "target" else f"{p.source_title} / {p.target_title}"
-    keywords = [p.source_lang.name, p.target_lang.name, "machine translation", "bilingual", p.publication]
+    names = f"{T.language(p.source_lang.code)} → {T.language(p.target_lang.code)}"
+    keywords = [T.language(p.source_lang.code), T.language(p.target_lang.code), T.gettext("Machine translation"),
+                T.gettext("bilingual") if layout != "target" else "", p.publication]
     keywords += [t.target.html.unescape() for t in p.terms[:12]]
     return Metadata(
         title=title,
-        author=p.author or p.publication or "unknown author",
-        subject=f"{p.source_lang.name} original with its {p.target_lang.name} machine translation, {how}"
-        if layout != "target"
-        else f"{p.target_lang.name} machine translation of an article in {p.source_lang.name}",
+        author=p.author or p.publication or T.gettext("unknown author"),
+        subject=f"{how} ({names})",
         keywords=tuple(k.replace(",", " ") for k in dict.fromkeys(keywords) if k),
         creator=f"translate {__version__} (offline machine translation: {p.engine})",
         lang=p.target_lang.code,  # made for readers of the translation; every block carries its own lang
@@ -638,22 +691,50 @@ def _cjk_order(p: Pamphlet) -> tuple[str, ...]:
     return tuple(dict.fromkeys([r for r in own if r] + ["SC", "JP", "KR"]))
 
 
-def _html(translation: Translation, options: RenderOptions, standalone: bool) -> tuple[str, list[str], Pamphlet]:
+def _speakers(p: Pamphlet) -> dict[str, Speaker]:
+    return {"source": Speaker(p.source_lang.code), "target": Speaker(p.target_lang.code)}
+
+
+def _machine_line(T: Speaker, source: str) -> str:
+    if source == "en":
+        return T.gettext("Machine translation from English")
+    return T.gettext("Machine translation (original language: %(language)s)", language=T.language(source))
+
+
+def _html(
+    translation: Translation, options: RenderOptions, standalone: bool, reviewed: int = 0,
+    setting: Typesetting = Typesetting(),
+) -> tuple[str, list[str], Pamphlet]:
     validate_options(options)
-    pamphlet = build_pamphlet(translation, options.glossaries, options.generated)
+    pamphlet = build_pamphlet(translation, options.glossaries, options.generated, reviewed, setting.keep_whole)
     theme = Path(options.theme) if options.theme else None
     env = _environment(str(Path(os.path.realpath(theme))) if theme else None)
     assets = _Assets(theme)
     sides = ("source", "target") if options.source_side == "left" else ("target", "source")
+    speakers = _speakers(pamphlet)
+    # the parallel layout labels each column in its own language; the others speak the translation's
+    folio_sides = sides if options.layout == "parallel" else ("target",)
+    folios = tuple(css_counter_content(speakers[side].raw("Page %(page)s of %(pages)s"),
+                                       {"page": "page", "pages": "pages"}) for side in folio_sides)
     context = dict(
         p=pamphlet,
         meta=pamphlet_metadata(pamphlet, options.layout),
         layout=options.layout,
         source_side=options.source_side,
         sides=sides,
-        paper=PAPERS[options.paper.lower()],
+        paper=page_paper(options),
         cjk=_cjk_order(pamphlet),
         standalone=standalone,
+        S=speakers["source"],
+        T=speakers["target"],
+        speakers=speakers,
+        machine_line=_machine_line(speakers["target"], pamphlet.source_lang.code),
+        folios=folios,
+        stamps=[f"{name} (SHA-256 {digest})" for name, digest in pamphlet.glossaries],
+        fonts=setting.fonts,
+        blanks=setting.blanks,
+        booklet=setting.booklet,
+        marks=options.marks and not setting.booklet,
     )
     try:
         # one <style> each: a theme's own @import rules stay at the top of their sheet, where CSS reads them
@@ -669,16 +750,18 @@ def _html(translation: Translation, options: RenderOptions, standalone: bool) ->
     return html, assets.refused, pamphlet
 
 
-def to_html(translation: Translation, options: RenderOptions = RenderOptions(), standalone: bool = True) -> str:
+def to_html(translation: Translation, options: RenderOptions = RenderOptions(), standalone: bool = True,
+            reviewed: int = 0) -> str:
     """The pamphlet as HTML. `standalone`: theme files inlined, for the web; otherwise for WeasyPrint."""
-    return _html(translation, options, standalone)[0]
+    return _html(translation, options, standalone, reviewed)[0]
 
 
-def render_html(translation: Translation, path: Path, options: RenderOptions = RenderOptions()) -> list[str]:
+def render_html(translation: Translation, path: Path, options: RenderOptions = RenderOptions(),
+                reviewed: int = 0) -> list[str]:
     """Write the self-contained HTML page at `path` (atomically); returns the URLs it did not inline."""
     from ..files import write_atomic
 
-    html, refused, pamphlet = _html(translation, options, standalone=True)
+    html, refused, pamphlet = _html(translation, options, standalone=True, reviewed=reviewed)
     write_atomic(path, html)
     return list(pamphlet.images) + refused
 
@@ -718,18 +801,38 @@ def _refusing_fetcher():
     return _fetcher(None)
 
 
-def _write_pdf(html: str, theme: Path | None, pdf_variant: str | None) -> tuple[bytes, list[str]]:
+def _layout(html: str, theme: Path | None):
+    """WeasyPrint's layout of `html` (a Document of pages), and the URLs its fetcher refused."""
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = _fetcher(theme)
     base_url = theme.resolve().as_uri() + "/" if theme is not None else None
-    pdf = HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(pdf_variant=pdf_variant)
-    return pdf, fetcher.refused
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(), fetcher.refused
 
 
-def to_pdf(html: str, path: Path, title: str = "", theme: Path | None = None, pdf_variant: str | None = None) -> list[str]:
-    """Render HTML to a PDF at `path` (atomically); returns the URLs the fetcher refused."""
+def _write(document, pdf_variant: str | None) -> bytes:
+    """The laid-out document as PDF bytes: tagged always (PDF/UA's structure, /Lang, artifacts), and claiming
+    the conformance `pdf_variant` names."""
+    from .tagging import StructureNotes, finish, noting_structure
+
+    variant = None if pdf_variant in (None, "none") else pdf_variant
+    weasy_variant = "pdf/a-3u" if variant == COMBINED else variant
+    notes = StructureNotes()
+    with noting_structure(notes):
+        pdf = document.write_pdf(pdf_variant=weasy_variant, pdf_tags=True, finisher=lambda _doc, out: notes.apply(out))
+    return finish(pdf, claim_ua_in_pdfa=variant == COMBINED)
+
+
+def _write_pdf(html: str, theme: Path | None, pdf_variant: str | None) -> tuple[bytes, list[str]]:
+    document, refused = _layout(html, theme)
+    return _write(document, pdf_variant), refused
+
+
+def to_pdf(html: str, path: Path, title: str = "", theme: Path | None = None,
+           pdf_variant: str | None = DEFAULT_PDF_VARIANT) -> list[str]:
+    """Render HTML to a PDF at `path` (atomically), through the same writer as pamphlets; returns the URLs the
+    fetcher refused."""
     from ..files import write_atomic
 
     pdf, refused = _write_pdf(html, theme, pdf_variant)
@@ -737,23 +840,129 @@ def to_pdf(html: str, path: Path, title: str = "", theme: Path | None = None, pd
     return refused
 
 
-def pdf_bytes(translation: Translation, options: RenderOptions = RenderOptions()) -> tuple[bytes, list[str]]:
-    """The pamphlet as PDF bytes (imposed if `options.booklet`), and the URLs not loaded."""
-    html, _, pamphlet = _html(translation, options, standalone=False)
+HYPHENS = ("\u2010", "-")  # what ends a line broken inside a word: hyphens: auto's character, or a hard hyphen
+
+
+def _line_text(line) -> str:
+    from weasyprint.formatting_structure import boxes
+
+    return "".join(b.text for b in line.descendants() if isinstance(b, boxes.TextBox))
+
+
+def hyphenation_faults(document) -> list[tuple[int, str]]:
+    """(page number, whole word) for every word broken where the reader must turn the page or go to the next column
+    for its rest, and for the third hyphenated line in a row."""
+    from weasyprint.formatting_structure import boxes
+
+    # every line of each element, in reading order: a paragraph's fragments follow each other across pages
+    lines_of: dict[int, list[tuple[int, str, bool]]] = {}  # element -> (page, text, last line of its fragment)
+
+    def visit(box, page: int) -> None:
+        if isinstance(box, boxes.MarginBox):
+            return
+        lines = [c for c in getattr(box, "children", ()) if isinstance(c, boxes.LineBox)]
+        if lines and box.element is not None:
+            own = lines_of.setdefault(id(box.element), [])
+            own.extend((page, _line_text(line).rstrip(" "), i == len(lines) - 1) for i, line in enumerate(lines))
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, page)
+
+    for number, page in enumerate(document.pages, start=1):
+        visit(page._page_box, number)
+    faults = []
+    for lines in lines_of.values():
+        run = 0
+        for i, (page, text, fragment_end) in enumerate(lines):
+            broken = text.endswith(HYPHENS) and len(text) > 1 and text[-2].isalpha() and i + 1 < len(lines)
+            run = run + 1 if broken else 0
+            if broken and (fragment_end or run >= 3):
+                head = re.split(r"[^\w\u2010-]", text[:-1])[-1]
+                tail = re.match(r"[\w\u2010-]*", lines[i + 1][1]).group(0)
+                faults.append((page, head + ("-" if text.endswith("-") else "") + tail))
+                run = 0
+    return faults
+
+
+def _embedded_families(document) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(sorted({font.family for font in document.fonts.values()}, key=_family_order)))
+
+
+def _family_order(family: str) -> tuple[int, str]:
+    # the text face first, then the sans of headings and furniture, then the rest (monospace, other scripts)
+    rank = 0 if "Serif" in family else 1 if "Sans" in family and "Mono" not in family else 2
+    return (rank, family)
+
+
+def _first_guess(translation: Translation) -> tuple[str, ...]:
+    code = any(b.kind == "code" or any(m.kind == "code" for m in b.markup) for b in translation.source.blocks)
+    return ("Noto Serif", "Noto Sans") + (("DejaVu Sans Mono",) if code else ())
+
+
+_FONTS_SEEN: dict[tuple, tuple[str, ...]] = {}
+
+
+def typeset(translation: Translation, options: RenderOptions = RenderOptions(), reviewed: int = 0,
+            on_pass=None):
+    """Lay the pamphlet out until no page or column ends inside a word, the booklet's pages are a multiple of
+    four and the colophon names the fonts embedded (each pass fixes what the one before it found; MAX_PASSES at
+    most). Returns (pdf bytes of the reading copy, WeasyPrint document, refused URLs, pamphlet)."""
+    validate_options(options)
     theme = Path(options.theme) if options.theme else None
-    pdf, refused = _write_pdf(html, theme, options.pdf_variant)
+    key = (str(theme), options.layout, translation.source_lang, translation.target_lang, _first_guess(translation))
+    setting = Typesetting(fonts=_FONTS_SEEN.get(key, _first_guess(translation)), booklet=options.booklet)
+    refused: list[str] = []
+    for attempt in range(1, MAX_PASSES + 1):
+        html, _, pamphlet = _html(translation, options, standalone=False, reviewed=reviewed, setting=setting)
+        document, refused = _layout(html, theme)
+        if on_pass:
+            on_pass(attempt)
+        changes: dict = {}
+        whole = {word for _, word in hyphenation_faults(document)} - setting.keep_whole
+        if whole:
+            changes["keep_whole"] = setting.keep_whole | whole
+        if options.booklet:
+            blanks = (setting.blanks - len(document.pages)) % 4
+            if blanks != setting.blanks:
+                changes["blanks"] = blanks
+        if changes and attempt < MAX_PASSES:
+            setting = replace(setting, **changes)
+            continue
+        pdf = _write(document, options.pdf_variant)
+        fonts = _embedded_families(document)
+        _FONTS_SEEN[key] = fonts
+        if fonts == setting.fonts or attempt == MAX_PASSES:
+            return pdf, document, refused, pamphlet
+        setting = replace(setting, fonts=fonts)
+    raise AssertionError("unreachable")
+
+
+def pdf_bytes(translation: Translation, options: RenderOptions = RenderOptions(),
+              reviewed: int = 0) -> tuple[bytes, list[str]]:
+    """The pamphlet as PDF bytes (the imposed sheets if `options.booklet`), and the URLs not loaded."""
+    reading, imposed, refused = _pdfs(translation, options, reviewed)
+    return imposed or reading, refused
+
+
+def _pdfs(translation: Translation, options: RenderOptions, reviewed: int = 0, on_pass=None):
+    pdf, _, refused, pamphlet = typeset(translation, options, reviewed, on_pass)
+    imposed = None
     if options.booklet:
         from .booklet import impose
 
-        pdf = impose(pdf)
-    return pdf, list(pamphlet.images) + refused
+        sheet = PAPERS[str(options.paper).lower()].points
+        imposed = impose(pdf, sheet=(sheet[1], sheet[0]), marks=options.marks)
+    return pdf, imposed, list(pamphlet.images) + refused
 
 
-def render_pdf(translation: Translation, path: Path, options: RenderOptions = RenderOptions()) -> list[str]:
-    """Write the pamphlet PDF at `path` (atomically); returns the URLs not loaded (article images, refused)."""
+def render_pdf(translation: Translation, path: Path, options: RenderOptions = RenderOptions(),
+               reviewed: int = 0, on_pass=None) -> list[str]:
+    """Write the pamphlet PDF at `path` (atomically) and, for a booklet, the imposed sheets at booklet_path(path);
+    returns the URLs not loaded (article images, refused)."""
     from ..files import write_atomic
 
-    pdf, refused = pdf_bytes(translation, options)
-    write_atomic(path, pdf)
+    reading, imposed, refused = _pdfs(translation, options, reviewed, on_pass)
+    if imposed is not None:
+        write_atomic(booklet_path(path), imposed)
+    write_atomic(path, reading)
     return refused
-

@@ -1,41 +1,35 @@
-"""check_terms: after translation, every glossary hit of the source is looked for in the output."""
+"""check_terms: after translation, every glossary hit of the source is looked for in the output, in the
+source's number, and the words around it are checked for agreement."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
-from ..data import GlossaryEntry, TermCheck, TermHit, TermReport, strip_markers
-from .glossary import count_forms
-from .protect import target_term
+from ..data import TermCheck, TermHit, TermReport, strip_markers
+from ..engines.morphology import Morphology
+from . import grammar
+from .forms import expected
+from .glossary import occurrences
 
 
-def accepted_forms(entry: GlossaryEntry, hits: list[TermHit], tgt: str) -> tuple[str, ...]:
-    if entry.kind == "keep":
-        return tuple(dict.fromkeys(h.text for h in hits))
-    return entry.accepted(tgt)
-
-
-def realized_count(entry: GlossaryEntry, hits: list[TermHit], output: str, tgt: str) -> int:
-    return count_forms(strip_markers(output), accepted_forms(entry, hits, tgt), entry.case_sensitive)
-
-
-def forbidden_in(entry: GlossaryEntry, output: str, tgt: str) -> tuple[str, ...]:
-    text = strip_markers(output)
-    return tuple(f for f in entry.forbidden.get(tgt, ()) if count_forms(text, [f], entry.case_sensitive))
-
-
-def segment_realizes(hits: list[TermHit], output: str, tgt: str) -> bool:
-    """Every entry hit in the segment appears in the output at least as often, and nothing forbidden does."""
-    by_entry: dict[str, list[TermHit]] = defaultdict(list)
+def known_terms(hits: list[TermHit], plain: str, src: str, tgt: str, source_morph: Morphology | None,
+                target_morph: Morphology | None) -> list:
+    """Where the output has a noun term of known gender: those words are one noun to the agreement check."""
+    known = []
     for hit in hits:
-        by_entry[hit.entry.id].append(hit)
-    for group in by_entry.values():
-        entry = group[0].entry
-        if entry.preferred(tgt) is None:
+        if hit.entry.preferred(tgt) is None:
             continue
-        if realized_count(entry, group, output, tgt) < len(group) or forbidden_in(entry, output, tgt):
-            return False
-    return True
+        want = expected(hit.entry, hit, src, tgt, source_morph, target_morph)
+        if want.category == "noun" and want.gender in ("m", "f", "mf"):
+            for a, b in occurrences(plain, want.accepted, hit.entry.case_sensitive):
+                known.append((a, b, grammar.noun(want.gender, form_number(hit.entry, tgt, plain[a:b]))))
+    return known
+
+
+def form_number(entry, tgt: str, form: str) -> str:
+    """The number of one written form of a term, where the glossary's grammar says it ("" when unknown)."""
+    return (entry.number_of(tgt, form) or "") if tgt in entry.grammar else ""
 
 
 def check_terms(
@@ -44,40 +38,56 @@ def check_terms(
     strategies: dict[tuple[str, str], str],
     src: str,
     tgt: str,
+    source_morph: Morphology | None = None,
+    target_morph: Morphology | None = None,
+    unknown: tuple[str, ...] = (),
 ) -> TermReport:
-    """Each hit is realized when its segment's output holds at least as many accepted forms of the entry as the
-    source segment had hits of it."""
+    """Each hit is realized when its segment's output holds as many accepted forms of the entry as the source
+    had hits of it; `found` is the output's own text, and `grammar` an agreement problem touching it."""
     checks: list[TermCheck] = []
     for segment_id, segment_hits in hits.items():
         by_entry: dict[str, list[TermHit]] = defaultdict(list)
         for hit in segment_hits:
             by_entry[hit.entry.id].append(hit)
-        output = outputs.get(segment_id, "")
+        output = re.sub(r"\s+", " ", strip_markers(outputs.get(segment_id, ""))).strip()
+        found_problems = grammar.problems(output, target_morph, known_terms(segment_hits, output, src, tgt,
+                                                                           source_morph, target_morph)) \
+            if target_morph is not None else []
         for entry_id, group in by_entry.items():
             entry = group[0].entry
+            strategy = strategies.get((segment_id, entry_id), "engine")
             if entry.preferred(tgt) is None:
                 for hit in group:
                     checks.append(TermCheck(segment_id, entry_id, hit.text, "", False, "none",
                                             reason=f"the glossary has no {tgt} term for '{entry_id}'"))
                 continue
-            forms = accepted_forms(entry, group, tgt)
-            text = strip_markers(output)
-            present = [f for f in forms if count_forms(text, [f], entry.case_sensitive)]
-            found = realized_count(entry, group, output, tgt)
-            forbidden = forbidden_in(entry, output, tgt)
-            for i, hit in enumerate(group):
-                ok = i < found
+            wants = [expected(entry, h, src, tgt, source_morph, target_morph) for h in group]
+            spans = occurrences(output, [f for w in wants for f in w.accepted], entry.case_sensitive)
+            forbidden = tuple(f for f in entry.forbidden.get(tgt, ())
+                              if occurrences(output, [f], entry.case_sensitive))
+            for i, (hit, want) in enumerate(zip(group, wants)):
+                ok = i < len(spans)
+                found = output[spans[i][0] : spans[i][1]] if ok else ""
+                problem = grammar.touching(found_problems, *spans[i]) if ok else []
                 checks.append(
                     TermCheck(
                         segment_id=segment_id,
                         entry_id=entry_id,
                         source=hit.text,
-                        expected=target_term(entry, hit.text, tgt),
+                        expected=want.text,
                         realized=ok,
-                        strategy=strategies.get((segment_id, entry_id), "engine"),
-                        found=present[0] if ok and present else "",
+                        strategy=strategy,
+                        found=found,
                         forbidden=forbidden,
                         reason="" if ok else "the output does not contain the glossary term or an accepted form",
+                        grammar=problem[0].text if problem else "",
                     )
                 )
-    return TermReport(src, tgt, tuple(checks))
+    words = sum(len(grammar.WORD_RE.findall(strip_markers(t))) for t in outputs.values())
+    problems = 0
+    if target_morph is not None:
+        for segment_id, text in outputs.items():
+            plain = re.sub(r"\s+", " ", strip_markers(text)).strip()
+            known = known_terms(hits.get(segment_id, []), plain, src, tgt, source_morph, target_morph)
+            problems += grammar.count(plain, target_morph, known)
+    return TermReport(src, tgt, tuple(checks), problems=problems, words=words, unknown=unknown)

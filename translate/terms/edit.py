@@ -71,6 +71,15 @@ def _entry_node(entry: GlossaryEntry, g_languages: Sequence[str]) -> yaml.Mappin
     if entry.case_sensitive:
         pairs.append(("case", _scalar("sensitive")))
     pairs.append(("terms", _map((lang, _scalar(entry.terms[lang])) for lang in _lang_order(g_languages, entry.terms))))
+    if entry.grammar:
+        grammar = [(lang, _scalar(str(entry.grammar[lang]))) for lang in _lang_order(g_languages, entry.grammar)
+                   if str(entry.grammar[lang])]
+        if grammar:
+            pairs.append(("grammar", yaml.MappingNode(_MAP, [(_scalar(k), v) for k, v in grammar], flow_style=True)))
+    for key in ("plural", "singular"):
+        value = getattr(entry, key)
+        if value:
+            pairs.append((key, _map((lang, _scalar(value[lang])) for lang in _lang_order(g_languages, value))))
     for key in ("forms", "forbidden"):
         value = {lang: items for lang, items in getattr(entry, key).items() if items}
         if value:

@@ -1,76 +1,523 @@
-"""Glossary enforcement strategies that keep sentences grammatical, tried in order for each segment:
+"""Glossary enforcement that keeps the engine's grammar: one flow for a batch of segments of one language pair.
 
-1. engine      - the engine's own best output already has the term (accepted inflected forms count);
-2. hypothesis  - another of the engine's hypotheses (Argos n-best) has every term and no forbidden rendering;
-3. substitute  - the engine rendered the term its own way ("clase laborable"), or a forbidden way; that rendering,
-                 learnt by translating the term alone, is replaced by the glossary's term in the sentence the
-                 engine built, so the words around it keep their order and agreement;
-4. placeholder - the term is masked as a numbered marker (an Apertium superblank, an Argos placeholder) and the
-                 glossary's term is put in its place;
-5. fallback    - the engine lost or doubled a marker: the text between markers is translated piece by piece.
+    engine pass -> strategies, tried in order on the segments still missing a term -> the chosen text per segment
 
-Nothing is lost silently: the check after all of this reports every hit, realized or not, with the reason.
+Each strategy is a function with one signature, `strategy(states, context)`, that offers candidate sentences; a
+candidate is taken when it realizes every term of its segment, keeps every markup marker, and has no more
+agreement problems than the engine's own sentence. In order:
+
+1. engine      - the engine's own output already has the term (in the source's number; accepted forms count);
+2. hypothesis  - another of the engine's n-best hypotheses (Argos) has every term and nothing forbidden;
+3. lexical     - the engine itself puts the term in (Apertium: at lexical transfer, as one noun or adjective
+                 with its gender and number, so articles, contractions and adjectives agree with it);
+4. substitute  - the engine's own rendering of the term (the words its span wraps, or what it makes of the term
+                 alone) is replaced by the glossary's form, and the words around it are re-inflected to agree;
+5. placeholder - the term is masked as a marker and the glossary's form put in its place, then repaired the same way;
+6. fallback    - the engine lost or doubled a marker: the text between markers is translated piece by piece.
+
+When no candidate is clean, the realized one with the fewest agreement problems is kept and the check reports the
+problem on the occurrence (`grammar`); nothing is changed silently.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
-from ..data import TermHit, strip_markers
-from .check import realized_count, segment_realizes
-from .glossary import term_pattern
-from .protect import capitalize, markers_kept, target_term
+from ..data import (
+    CLOSE,
+    MARKER_PARTS_RE,
+    OPEN,
+    SPAN_CLOSE,
+    SPAN_OPEN,
+    GlossaryEntry,
+    TermHit,
+    marker,
+    span_close,
+    span_open,
+    strip_markers,
+)
+from ..engines.morphology import Morphology
+from . import grammar
+from .check import form_number
+from .forms import Expected, adjective_forms, expected, written
+from .glossary import count_forms, occurrences, term_pattern
+
+STRATEGIES = ("engine", "hypothesis", "lexical", "substitute", "placeholder", "fallback", "human", "none")
+HYPOTHESES = 4
 
 
 @dataclass(frozen=True)
-class Choice:
+class Item:
+    """One segment to translate: its text (markup markers in place), its glossary hits, and the first marker
+    number its block leaves free (term markers are numbered from there)."""
+
+    key: str
     text: str
-    strategy: str  # "engine" or "hypothesis"
-    realized: bool
+    hits: tuple[TermHit, ...]
+    base: int
 
 
-def choose_hypothesis(source: str, hypotheses: list[str], hits: list[TermHit], tgt: str) -> Choice:
-    """The first hypothesis (best first) that keeps every marker and realizes every term; else the best one."""
-    usable = [(i, h) for i, h in enumerate(hypotheses) if markers_kept(source, h)] or [(0, hypotheses[0])]
-    for i, hyp in usable:
-        if segment_realizes(hits, hyp, tgt):
-            return Choice(hyp, "engine" if i == 0 else "hypothesis", True)
-    return Choice(usable[0][1], "engine", False)
+@dataclass(frozen=True)
+class Outcome:
+    text: str  # the translation, markup markers in place, terms written
+    strategies: dict[str, str]  # entry id -> strategy that carried it
+    unknown: tuple[str, ...] = ()  # source words the engine left untranslated
 
 
-def substitute(output: str, hits: list[TermHit], renderings: dict[str, str], tgt: str) -> str:
-    """Replace the engine's own rendering (or a forbidden rendering) of each hit by the glossary's term, until
-    the output has as many accepted forms of each entry as the source has hits of it."""
-    by_entry: dict[str, list[TermHit]] = {}
-    for hit in hits:
-        if hit.entry.preferred(tgt) is not None and hit.entry.kind != "keep":
-            by_entry.setdefault(hit.entry.id, []).append(hit)
-    for group in by_entry.values():
-        entry = group[0].entry
-        for hit in group:
-            if realized_count(entry, group, output, tgt) >= len(group):
+@dataclass
+class Context:
+    engine: object
+    src: str
+    tgt: str
+    source_morph: Morphology | None = None
+    target_morph: Morphology | None = None
+    hypotheses: int = HYPOTHESES
+
+
+@dataclass
+class State:
+    """A segment on its way through the strategies."""
+
+    item: Item
+    expected: list[Expected]
+    tgt: str
+    engine_text: str = ""  # the engine's own sentence (term markers taken out)
+    engine_problems: int = 0
+    problem_spans: list = field(default_factory=list)  # agreement problems in the engine's sentence
+    renderings: dict[int, str] = field(default_factory=dict)  # hit index -> the engine's words for it
+    spanned: str = ""  # the engine's sentence with each term's span markers still in (engines that carry spans)
+    alternatives: list[str] = field(default_factory=list)  # other hypotheses, best first
+    unknown: tuple[str, ...] = ()
+    best: tuple[int, str, dict[str, str]] | None = None  # (problems, text, strategies) of the best realized one
+    done: bool = False
+
+    @property
+    def enforced(self) -> list[int]:
+        """Indices of the hits the glossary asks something of (a target term or a keep entry)."""
+        return list(range(len(self.item.hits)))
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", strip_markers(text)).strip()
+
+
+def _without_markers_from(text: str, base: int) -> str:
+    """Take out the term markers (numbered from `base`), keep the markup's."""
+    return re.sub(f"[{OPEN}{SPAN_OPEN}{SPAN_CLOSE}](\\d+){CLOSE}",
+                  lambda m: "" if int(m.group(1)) >= base else m.group(0), text)
+
+
+def markers_kept(source: str, output: str) -> bool:
+    """The output has each of the source's markers (kind and number) exactly as often as the source."""
+    def counted(t: str) -> dict[tuple[str, str], int]:
+        out: dict[tuple[str, str], int] = {}
+        for m in MARKER_PARTS_RE.finditer(t):
+            out[m.groups()] = out.get(m.groups(), 0) + 1
+        return out
+
+    return counted(source) == counted(output)
+
+
+def _groups(state: State) -> dict[str, list[int]]:
+    by_entry: dict[str, list[int]] = {}
+    for i, hit in enumerate(state.item.hits):
+        by_entry.setdefault(hit.entry.id, []).append(i)
+    return by_entry
+
+
+def realized(state: State, text: str, which: Sequence[int] | None = None) -> bool:
+    """Every entry hit in the segment (or those of `which`) appears in `text` as often as in the source, in an
+    accepted form, and nothing forbidden does."""
+    plain = strip_markers(text)
+    for indices in _groups(state).values():
+        if which is not None and not set(indices) & set(which):
+            continue
+        entry = state.item.hits[indices[0]].entry
+        forms = [f for i in indices for f in state.expected[i].accepted]
+        if count_forms(plain, forms, entry.case_sensitive) < len(indices) or forbidden_in(entry, plain, state.tgt):
+            return False
+    return True
+
+
+def forbidden_in(entry: GlossaryEntry, plain: str, tgt: str) -> tuple[str, ...]:
+    return tuple(f for f in entry.forbidden.get(tgt, ()) if count_forms(plain, [f], entry.case_sensitive))
+
+
+def _missing(state: State, text: str) -> list[int]:
+    """Hits the strategies work on: those of entries not realized in `text`, and those realized in a noun
+    phrase that cannot agree (the engine's own "el soviets" is worth another try)."""
+    out = []
+    plain = _plain(text)
+    for indices in _groups(state).values():
+        if not realized(state, text, indices):
+            out.extend(indices)
+    if state.problem_spans:
+        for i, want in enumerate(state.expected):
+            if i in out:
+                continue
+            spans = occurrences(plain, want.accepted, state.item.hits[i].entry.case_sensitive)
+            if any(p.start < b and a < p.end for a, b in spans for p in state.problem_spans):
+                out.append(i)
+    return sorted(out)
+
+
+def _known(state: State, plain: str) -> list:
+    """The noun terms of the segment where `plain` has them: one noun each to the agreement check."""
+    known = []
+    for i, want in enumerate(state.expected):
+        if want.category == "noun" and want.gender in ("m", "f", "mf"):
+            entry = state.item.hits[i].entry
+            for a, b in occurrences(plain, want.accepted, entry.case_sensitive):
+                known.append((a, b, grammar.noun(want.gender, form_number(entry, state.tgt, plain[a:b]))))
+    return known
+
+
+def _problems(state: State, text: str, context: Context) -> list:
+    if context.target_morph is None:
+        return []
+    plain = _plain(text)
+    return grammar.problems(plain, context.target_morph, _known(state, plain))
+
+
+def _offer(state: State, text: str, strategy: str, touched: Sequence[int], context: Context,
+           base_strategies: dict[str, str] | None = None, own: bool = False) -> None:
+    """A candidate for the segment: taken if clean, kept as the best so far if it realizes every term."""
+    if state.done or not markers_kept(state.item.text, text) or not realized(state, text):
+        return
+    strategies = dict(base_strategies or {h.entry.id: "engine" for h in state.item.hits})
+    for i in touched:
+        strategies[state.item.hits[i].entry.id] = strategy
+    problems = len(_problems(state, text, context))
+    # the engine's own sentence must be clean to be taken at once; another strategy may mend its agreement
+    if problems <= state.engine_problems and (not own or problems == 0):
+        state.best = (problems, text, strategies)
+        state.done = True
+    elif state.best is None or problems < state.best[0]:
+        state.best = (problems, text, strategies)
+
+
+def _wrap_terms(item: Item) -> str:
+    """The segment with each hit wrapped in a span marker of its own (numbers from the block's free base)."""
+    text = item.text
+    for i, hit in sorted(enumerate(item.hits), key=lambda p: p[1].start, reverse=True):
+        n = item.base + i
+        text = text[: hit.start] + span_open(n) + text[hit.start : hit.end] + span_close(n) + text[hit.end :]
+    return text
+
+
+def _mask_terms(item: Item, which: Sequence[int]) -> str:
+    text = item.text
+    for i in sorted(which, key=lambda i: item.hits[i].start, reverse=True):
+        hit = item.hits[i]
+        text = text[: hit.start] + marker(item.base + i) + text[hit.end :]
+    return text
+
+
+def _needs_engine(text: str) -> bool:
+    return any(ch.isalpha() for ch in strip_markers(text))
+
+
+# --- the engine pass -----------------------------------------------------------------------------------------
+
+
+def engine_pass(states: list[State], context: Context) -> None:
+    """The whole batch through the engine once. Engines that carry spans get each term wrapped, so the output
+    shows the engine's own words for it; Argos gives n-best lists when a segment has terms; keep entries are
+    masked for engines that do not carry spans (NMT models translate names)."""
+    engine = context.engine
+    spans = getattr(engine, "carries_spans", False)
+    todo = [s for s in states if _needs_engine(s.item.text)]
+    for s in states:
+        if s not in todo:
+            s.engine_text = s.item.text
+    if not todo:
+        return
+    if spans:
+        rendered = engine.render([_wrap_terms(s.item) for s in todo], context.src, context.tgt)
+        for s, r in zip(todo, rendered):
+            s.spanned = r.text
+            s.renderings = {i: r.spans.get(s.item.base + i, "") for i in range(len(s.item.hits))}
+            s.engine_text = _without_markers_from(r.text, s.item.base)
+            # the glossary's own words are its business: the check reports them
+            glossary_words = {w for h in s.item.hits for w in re.findall(r"\w[\w'’-]*", h.text)}
+            glossary_words |= {p for w in list(glossary_words) for p in w.split("-")}
+            s.unknown = tuple(w for w in r.unknown if w not in glossary_words)
+    else:
+        masked = [_mask_terms(s.item, [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep"]) for s in todo]
+        with_terms = any(s.item.hits for s in todo)
+        method = getattr(engine, "hypotheses", None)
+        if method is not None and with_terms and context.hypotheses > 1:
+            lists = method(masked, context.src, context.tgt, context.hypotheses)
+        else:
+            lists = [[t] for t in engine.translate(masked, context.src, context.tgt)]
+        for s, hyps in zip(todo, lists):
+            restored = [_restore(s, h) for h in hyps]
+            s.engine_text, s.alternatives = restored[0], restored[1:]
+    for s in todo:
+        s.problem_spans = _problems(s, s.engine_text, context)
+        s.engine_problems = len(s.problem_spans)
+        masked_keep = [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep" and not spans]
+        _offer(s, s.engine_text, "placeholder", masked_keep, context, own=True)
+
+
+def _restore(state: State, text: str) -> str:
+    """Term point markers back to the term's written form."""
+    def put(m: re.Match[str]) -> str:
+        if m.group(1) != OPEN or int(m.group(2)) < state.item.base:
+            return m.group(0)
+        i = int(m.group(2)) - state.item.base
+        if i >= len(state.item.hits):
+            return m.group(0)
+        return written(state.expected[i].text, state.item.hits[i].entry, text, m.start())
+
+    return MARKER_PARTS_RE.sub(put, text)
+
+
+# --- strategies ----------------------------------------------------------------------------------------------
+
+
+def hypothesis(states: list[State], context: Context) -> None:
+    for s in states:
+        for alternative in s.alternatives:
+            _offer(s, alternative, "hypothesis", _missing(s, s.engine_text), context)
+            if s.done:
                 break
-            candidates = {renderings.get(hit.text, ""), renderings.get(hit.text.lower(), "")}
-            candidates |= set(entry.forbidden.get(tgt, ()))
-            candidates = {c for c in candidates if any(ch.isalpha() for ch in c)}
-            for rendering in sorted(candidates, key=lambda c: (-len(c), c)):
-                match = term_pattern(rendering, False).search(output)
-                if match is None:
-                    continue
-                term = target_term(entry, hit.text, tgt)
-                if match.group(0)[:1].isupper() and not term[:1].isupper():
-                    term = capitalize(term)
-                output = output[: match.start()] + term + output[match.end() :]
-                break
-    return output
 
 
-def term_forms_to_learn(hits: list[TermHit]) -> list[str]:
-    """Source forms whose rendering by the engine the substitute strategy needs: as written and lower-cased
-    (engines treat "Stalinist" and "stalinist" differently)."""
-    return sorted({t for h in hits if h.entry.kind != "keep" for t in (h.text, h.text.lower())})
+def lexical(states: list[State], context: Context) -> None:
+    engine = context.engine
+    if not getattr(engine, "lexical_terms", False):
+        return
+
+    batch = []
+    for s in states:
+        missing = _missing(s, s.engine_text)
+        terms = {}
+        for i in missing:
+            hit, want = s.item.hits[i], s.expected[i]
+            terms[s.item.base + i] = _lexical_term(hit.entry, want, context)
+        if terms:
+            batch.append((s, missing, terms))
+    if not batch:
+        return
+    rendered = engine.render([_wrap_terms(s.item) for s, _, _ in batch], context.src, context.tgt,
+                             [terms for _, _, terms in batch])
+    for (s, missing, _), r in zip(batch, rendered):
+        _offer(s, _without_markers_from(r.text, s.item.base), "lexical", missing, context)
 
 
-def clean_rendering(text: str) -> str:
+def _lexical_term(entry: GlossaryEntry, want: Expected, context: Context):
+    from ..engines.apertium import LexicalTerm
+
+    if want.category == "keep":
+        return LexicalTerm("np", "", {"": want.text})
+    gender = {"m": "m", "f": "f", "n": "nt", "mf": "mf"}.get(want.gender, "")
+    if want.category == "adj":
+        return LexicalTerm("adj", gender or "", adjective_forms(entry, context.tgt, context.target_morph))
+    singular = entry.number_form(context.tgt, "sg")
+    plural = entry.number_form(context.tgt, "pl")
+    forms = {want.number: want.text}
+    if singular and "sg" not in forms:
+        forms["sg"] = singular
+    if plural and "pl" not in forms:
+        forms["pl"] = plural
+    return LexicalTerm("n", gender or "m", forms)
+
+
+def substitute(states: list[State], context: Context) -> None:
+    """The engine's words for each missing term replaced by the glossary's form, then the words around it
+    re-inflected to agree with it."""
+    learn: list[str] = []
+    plan = []
+    for s in states:
+        missing = _missing(s, s.engine_text)
+        if s.spanned:
+            plan.append((s, missing, None))
+        else:
+            forms = sorted({t for i in missing for t in (s.item.hits[i].text, s.item.hits[i].text.lower())})
+            learn.extend(forms)
+            plan.append((s, missing, forms))
+    learnt: dict[str, str] = {}
+    if learn:
+        unique = list(dict.fromkeys(learn))
+        learnt = dict(zip(unique, (_clean(t) for t in context.engine.translate(unique, context.src, context.tgt))))
+    for s, missing, forms in plan:
+        text = _substitute_spans(s, missing, context) if forms is None else _substitute_renderings(s, missing, learnt, context)
+        if text is not None:
+            _offer(s, text, "substitute", missing, context)
+
+
+def _substitute_spans(state: State, missing: Sequence[int], context: Context) -> str | None:
+    """With spans: exactly the words the engine wrapped for the term."""
+    text = state.spanned
+    for i in sorted(missing, reverse=True):
+        n = state.item.base + i
+        opened, closed = span_open(n), span_close(n)
+        a, b = text.find(opened), text.find(closed)
+        if a < 0 or b < a:
+            return None
+        inner = text[a + len(opened) : b]
+        # markup markers inside the term's words stay, in front of the term
+        keep = "".join(m.group(0) for m in MARKER_PARTS_RE.finditer(inner))
+        form = written(state.expected[i].text, state.item.hits[i].entry, text, a)
+        text = text[:a] + opened + keep + form + closed + text[b + len(closed) :]
+    text = _repair_all(state, text, missing, context)
+    return _without_markers_from(text, state.item.base)
+
+
+def _substitute_renderings(state: State, missing: Sequence[int], learnt: dict[str, str], context: Context) -> str | None:
+    """Without spans: the engine's rendering of the term alone, or a forbidden rendering, found in its sentence."""
+    text = state.engine_text
+    for i in missing:
+        hit = state.item.hits[i]
+        candidates = {learnt.get(hit.text, ""), learnt.get(hit.text.lower(), "")}
+        candidates |= set(hit.entry.forbidden.get(context.tgt, ()))
+        candidates = {c for c in candidates if any(ch.isalpha() for ch in c)}
+        for rendering in sorted(candidates, key=lambda c: (-len(c), c)):
+            match = term_pattern(rendering, False).search(text)
+            if match is None:
+                continue
+            n = state.item.base + i
+            form = written(state.expected[i].text, hit.entry, text, match.start())
+            text = text[: match.start()] + span_open(n) + form + span_close(n) + text[match.end() :]
+            break
+    text = _repair_all(state, text, missing, context)
+    return _without_markers_from(text, state.item.base)
+
+
+def _repair_all(state: State, text: str, which: Sequence[int], context: Context) -> str:
+    """Re-inflect the words around each term (found by its span markers) to its gender and number."""
+    morph = context.target_morph
+    if morph is None:
+        return text
+    for i in which:
+        want = state.expected[i]
+        if want.category != "noun" or not want.gender:
+            continue
+        n = state.item.base + i
+        opened, closed = span_open(n), span_close(n)
+        # work on plain text with the term's span kept as the only markers, then put the rest back
+        a, b = text.find(opened), text.find(closed)
+        if a < 0 or b < a:
+            continue
+        plain_before = strip_markers(text[:a])
+        plain_term = strip_markers(text[a:b])
+        start = len(plain_before)
+        end = start + len(plain_term)
+        plain = strip_markers(text)
+        fixed = grammar.repair(plain, start, end, want.gender, want.number, morph)
+        if fixed != plain:
+            text = _reapply(text, plain, fixed)
+    return text
+
+
+def _reapply(marked: str, plain: str, fixed: str) -> str:
+    """`fixed` is `plain` with some words changed; carry the markers of `marked` over to it."""
+    import difflib
+
+    # positions of markers in plain coordinates
+    markers: list[tuple[int, str]] = []
+    pos = 0
+    for m in MARKER_PARTS_RE.finditer(marked):
+        pos += len(strip_markers(marked[: m.start()])) - pos
+        markers.append((pos, m.group(0)))
+    matcher = difflib.SequenceMatcher(a=plain, b=fixed, autojunk=False)
+    mapping: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for k in range(i1, i2 + 1):
+            mapping[k] = j1 + (k - i1 if tag == "equal" else (0 if k == i1 else j2 - j1))
+    out = fixed
+    for p, token in sorted(markers, key=lambda t: t[0], reverse=True):
+        q = mapping.get(p, len(fixed))
+        out = out[:q] + token + out[q:]
+    return out
+
+
+def placeholder(states: list[State], context: Context) -> None:
+    batch = [(s, _missing(s, s.engine_text)) for s in states]
+    batch = [(s, m) for s, m in batch if m]
+    if not batch:
+        return
+    texts = [_mask_terms(s.item, m) for s, m in batch]
+    sent = [i for i, t in enumerate(texts) if _needs_engine(t)]
+    outputs = dict(zip(sent, context.engine.translate([texts[i] for i in sent], context.src, context.tgt)))
+    for k, (s, missing) in enumerate(batch):
+        out = outputs.get(k, texts[k])
+        expected_markers = _mask_terms(s.item, missing)
+        if not markers_kept(expected_markers, out):
+            continue
+        # the term markers become spans around the written form, so the repair knows where each term is
+        def put(m: re.Match[str]) -> str:
+            n = int(m.group(2))
+            i = n - s.item.base
+            if m.group(1) != OPEN or n < s.item.base or i not in missing:
+                return m.group(0)
+            return span_open(n) + written(s.expected[i].text, s.item.hits[i].entry, out, m.start()) + span_close(n)
+
+        text = MARKER_PARTS_RE.sub(put, out)
+        text = _repair_all(s, text, missing, context)
+        _offer(s, _without_markers_from(text, s.item.base), "placeholder", missing, context)
+
+
+def fallback(states: list[State], context: Context) -> None:
+    """The run-by-run fallback: the text between markers translated piece by piece, each term masked."""
+    batch = [(s, list(range(len(s.item.hits)))) for s in states]
+    if not batch:
+        return
+    texts = [_mask_terms(s.item, which) for s, which in batch]
+    split = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}]\\d+{CLOSE})")
+    runs = [r for t in texts for r in split.split(t)[::2] if _needs_engine(r)]
+    translated = iter(context.engine.translate(runs, context.src, context.tgt)) if runs else iter(())
+    for (s, which), text in zip(batch, texts):
+        rebuilt = []
+        for i, part in enumerate(split.split(text)):
+            if i % 2:
+                rebuilt.append(part)
+            elif _needs_engine(part):
+                lead = " " if part[:1].isspace() else ""
+                tail = " " if part[-1:].isspace() else ""
+                rebuilt.append(lead + _clean_run(next(translated)) + tail)
+            else:
+                rebuilt.append(part)
+        out = _restore(s, "".join(rebuilt))
+        _offer(s, out, "fallback", which, context, {h.entry.id: "fallback" for h in s.item.hits})
+        if s.best is None and markers_kept(s.item.text, out) and not markers_kept(s.item.text, s.engine_text):
+            # the engine lost the markup and the pieces lost a term: the pieces keep the text and the markup
+            s.best = (len(_problems(s, out, context)), out, {h.entry.id: "fallback" for h in s.item.hits})
+
+
+def _clean(text: str) -> str:
     return re.sub(r"[\s.!?;:,]+$", "", strip_markers(text)).strip()
+
+
+def _clean_run(text: str) -> str:
+    return text.strip()
+
+
+STRATEGY_ORDER: tuple[Callable[[list[State], Context], None], ...] = (hypothesis, lexical, substitute, placeholder)
+
+
+def enforce(items: Sequence[Item], context: Context) -> list[Outcome]:
+    """Translate a batch with its glossary hits; every segment gets a text and, per entry, the strategy."""
+    states = []
+    for item in items:
+        want = [expected(h.entry, h, context.src, context.tgt, context.source_morph, context.target_morph)
+                for h in item.hits]
+        states.append(State(item, want, context.tgt))
+    engine_pass(states, context)
+    for strategy in STRATEGY_ORDER:
+        pending = [s for s in states if not s.done]
+        if not pending:
+            break
+        strategy(pending, context)
+    # nothing realized every term: the run-by-run fallback, which masks every term
+    fallback([s for s in states if not s.done and s.best is None], context)
+    outcomes = []
+    for s in states:
+        # a realized candidate with an agreement problem no strategy avoided is kept: the check reports it;
+        # with no realized candidate at all, the engine's sentence, and the check reports the missing terms
+        problems, text, strategies = s.best or (s.engine_problems, s.engine_text, {h.entry.id: "engine" for h in s.item.hits})
+        outcomes.append(Outcome(text, strategies, s.unknown))
+    return outcomes

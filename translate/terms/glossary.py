@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .. import languages
-from ..data import GlossaryEntry, TermHit
+from ..data import CATEGORIES, GENDERS, NUMBERS, GlossaryEntry, Grammar, TermHit
 from ..errors import UserError
 from ..files import YamlLines, read_yaml
 
 KINDS = ("term", "keep")
 CASES = ("insensitive", "sensitive")
-_ENTRY_KEYS = {"id", "terms", "forms", "forbidden", "case", "kind", "note"}
+_ENTRY_KEYS = {"id", "terms", "forms", "forbidden", "case", "kind", "note", "grammar", "plural", "singular"}
 _TOP_KEYS = {"name", "description", "languages", "entries"}
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
@@ -82,17 +82,53 @@ class TermMatcher:
         return sorted(chosen, key=lambda h: h.start)
 
 
-def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
-    """How many non-overlapping whole-word occurrences of any of `forms` `text` has (longest form first)."""
+def occurrences(text: str, forms: Iterable[str], case_sensitive: bool) -> list[tuple[int, int]]:
+    """Non-overlapping whole-word occurrences of any of `forms` in `text` (longest form first), in order."""
     spans: list[tuple[int, int]] = []
-    for form in sorted(forms, key=len, reverse=True):
+    for form in sorted(dict.fromkeys(forms), key=len, reverse=True):
         for m in term_pattern(form, case_sensitive).finditer(text):
             if all(m.end() <= s or m.start() >= e for s, e in spans):
                 spans.append((m.start(), m.end()))
-    return len(spans)
+    return sorted(spans)
+
+
+def count_forms(text: str, forms: Iterable[str], case_sensitive: bool) -> int:
+    """How many non-overlapping whole-word occurrences of any of `forms` `text` has (longest form first)."""
+    return len(occurrences(text, forms, case_sensitive))
 
 
 # --- loading -------------------------------------------------------------------------------------------------
+
+
+def _grammar_map(value: Any, *, where: str, errors: list[str]) -> dict[str, Grammar]:
+    """`grammar: {es: f, ru: m pl, it: adj}`: per language a gender, a number and a part of speech, in any order."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append(f"{where}: 'grammar' must be a mapping of language code to gender and number (es: f)")
+        return {}
+    out: dict[str, Grammar] = {}
+    for lang, spec in value.items():
+        if str(lang) not in languages.LANGUAGES:
+            errors.append(f"{where}: 'grammar' names unknown language code {lang!r}")
+            continue
+        words = str(spec).split() if isinstance(spec, str) else None
+        if not words:
+            errors.append(f"{where}: 'grammar.{lang}' must be a gender ({', '.join(GENDERS)}), a number "
+                          f"({', '.join(NUMBERS)}) and/or 'adj', e.g. 'f' or 'm pl'")
+            continue
+        found: dict[str, str] = {}
+        for word in words:
+            slot = "gender" if word in GENDERS else "number" if word in NUMBERS else "category" if word in CATEGORIES else None
+            if slot is None or slot in found:
+                errors.append(f"{where}: 'grammar.{lang}': " + (
+                    f"{word!r} is not a gender ({', '.join(GENDERS)}), a number ({', '.join(NUMBERS)}) or 'adj'"
+                    if slot is None else f"{spec!r} gives two of one kind ({slot}); give one"))
+                break
+            found[slot] = word
+        else:
+            out[str(lang)] = Grammar(**found)
+    return out
 
 
 def _lang_map(value: Any, *, where: str, key: str, listy: bool, errors: list[str]) -> dict:
@@ -165,6 +201,16 @@ def load_glossary(path: Path) -> Glossary:
             errors.append(f"{where}: 'terms' must give the term in at least one language")
         forms = _lang_map(raw.get("forms"), where=where, key="forms", listy=True, errors=errors)
         forbidden = _lang_map(raw.get("forbidden"), where=where, key="forbidden", listy=True, errors=errors)
+        grammar = _grammar_map(raw.get("grammar"), where=where, errors=errors)
+        plural = _lang_map(raw.get("plural"), where=where, key="plural", listy=False, errors=errors)
+        singular = _lang_map(raw.get("singular"), where=where, key="singular", listy=False, errors=errors)
+        for key, numbered in (("plural", plural), ("singular", singular)):
+            for lang in numbered:
+                wanted = "sg" if key == "plural" else "pl"
+                if grammar.get(lang, Grammar()).number != wanted:
+                    errors.append(f"{where}: '{key}.{lang}' is the other number of the term, but the {lang} term is "
+                                  f"{'plural' if wanted == 'sg' else 'singular'}: "
+                                  f"give '{'singular' if key == 'plural' else 'plural'}.{lang}' instead")
         kind = raw.get("kind", "term")
         if kind not in KINDS:
             errors.append(f"{where}: 'kind' must be one of {', '.join(KINDS)}, not {kind!r}")
@@ -185,6 +231,9 @@ def load_glossary(path: Path) -> Glossary:
                 kind=kind if kind in KINDS else "term",
                 note=note,
                 origin=lines.at(node),
+                grammar=grammar,
+                plural=plural,
+                singular=singular,
             )
         )
     if errors:

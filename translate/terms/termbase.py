@@ -11,10 +11,15 @@ preferred term (else the first admitted or unmarked one) is `terms[lang]`, furth
 deprecated, superseded, forbidden and obsolete terms are `forbidden[lang]`. Concept- and language-level notes and
 definitions become `note` (one line each; language-level ones prefixed "xx: "). The entry's kind and case are
 written as `<note>translate:kind=keep</note>` and `<note>translate:case=sensitive</note>`, the glossary's language
-list as `<p>translate:languages=en,es</p>` in the header, its name as the header title. Other data categories
-(part of speech, term type, IATE reliability codes, transactions, contexts, term-level notes) are ignored.
+list as `<p>translate:languages=en,es</p>` in the header, its name as the header title. A term's grammar is written
+as termNotes on the preferred term: `grammaticalGender` (masculine, feminine, neuter; `other` for common gender, mf),
+`grammaticalNumber` (singular, plural) and `partOfSpeech` (noun, adjective); the term in the other number
+(`plural`/`singular`) is an admitted term of its own with its `grammaticalNumber`. On import an admitted term whose
+number differs from the preferred term's is that other number. Other data categories (term type, IATE reliability
+codes, transactions, contexts, term-level notes) are ignored.
 CSV: a header row of language codes (region codes such as es-MX are folded to es), one concept per row, and the
-optional columns `id`, `note`, `kind`, `case`, `forms:xx`, `forbidden:xx` (terms separated by `|`); the
+optional columns `id`, `note`, `kind`, `case`, `forms:xx`, `forbidden:xx` (terms separated by `|`), `grammar:xx`
+(as the glossary writes it: `f pl`), `plural:xx` and `singular:xx`; the
 language column holds the term, so a language may have forms and no term of its own (TBX marks that with
 `<note>translate:forms-only=ru,uk</note>`: the admitted terms of those languages are all forms).
 
@@ -38,10 +43,10 @@ from typing import Iterable, Iterator
 from xml.parsers import expat
 
 from .. import languages
-from ..data import GlossaryEntry
+from ..data import GlossaryEntry, Grammar
 from ..errors import UserError
 from ..files import read_bytes, read_text
-from .glossary import Glossary
+from .glossary import Glossary, _grammar_map
 
 FORMATS = ("tbx", "csv", "omegat")
 _EXTENSIONS = {".tbx": "tbx", ".csv": "csv", ".tsv": "omegat", ".txt": "omegat", ".utf8": "omegat"}
@@ -158,7 +163,7 @@ def _language_order(glossary: Glossary, source_lang: str | None) -> list[str]:
     """Source language first, then the glossary's languages, then any other language an entry uses (sorted)."""
     used: set[str] = set()
     for e in glossary.entries:
-        used.update(e.terms, e.forms, e.forbidden)
+        used.update(e.terms, e.forms, e.forbidden, e.plural, e.singular)
     order = [source_lang] if source_lang and (source_lang in used or source_lang in glossary.languages) else []
     order += [lang for lang in glossary.languages if lang not in order]
     order += sorted(lang for lang in used if lang not in order)
@@ -181,17 +186,26 @@ def _entry_from(
     origin: str = "",
     preferred: dict[str, str] | None = None,
     forms_only: Iterable[str] = (),
+    grammar: dict[str, Grammar] | None = None,
+    numbered: dict[str, str] | None = None,
 ) -> GlossaryEntry:
     """Per language, `preferred[lang]` (else the first of `terms[lang]`) is the term and the rest are forms;
-    a language in `forms_only` has forms and no term of its own."""
+    a language in `forms_only` has forms and no term of its own. `numbered[lang]`, the term in the other number
+    than `grammar[lang]` gives (singular by default), becomes the entry's `plural` or `singular`."""
     pref: dict[str, str] = {}
     forms: dict[str, tuple[str, ...]] = {}
+    grammar = {lang: g for lang, g in (grammar or {}).items() if lang in order}
+    plural: dict[str, str] = {}
+    singular: dict[str, str] = {}
     for lang in order:
         accepted = _unique(_clean(t) for t in terms.get(lang, ()))
         chosen = (preferred or {}).get(lang) or (accepted[0] if accepted and lang not in forms_only else None)
         if chosen:
             pref[lang] = chosen
-        rest = tuple(t for t in accepted if t != chosen)
+        other = _clean((numbered or {}).get(lang, "")) if chosen else ""
+        if other and other != chosen:
+            (singular if grammar.get(lang, Grammar()).number == "pl" else plural)[lang] = other
+        rest = tuple(t for t in accepted if t not in (chosen, other))
         if rest:
             forms[lang] = rest
     bad = {lang: _unique(_clean(t) for t in forbidden[lang]) for lang in order if forbidden.get(lang)}
@@ -204,6 +218,9 @@ def _entry_from(
         kind=kind,
         note=note,
         origin=origin,
+        grammar=grammar,
+        plural=plural,
+        singular=singular,
     )
 
 
@@ -381,6 +398,24 @@ def _status(container: _Node) -> str:
     return "admitted"
 
 
+_GENDERS = {"masculine": "m", "feminine": "f", "neuter": "n", "other": "mf"}
+_NUMBERS = {"singular": "sg", "plural": "pl"}
+
+
+def _grammar_notes(container: _Node) -> dict[str, str]:
+    """The grammar a tig/ntig/termSec gives its term: gender, number, category (only 'adj': noun is the default)."""
+    found: dict[str, str] = {}
+    for node in container.iter("termNote"):
+        kind, value = node.attrs.get("type"), _clean(node.text()).lower()
+        if kind == "grammaticalGender" and value in _GENDERS:
+            found.setdefault("gender", _GENDERS[value])
+        elif kind == "grammaticalNumber" and value in _NUMBERS:
+            found.setdefault("number", _NUMBERS[value])
+        elif kind == "partOfSpeech" and value == "adjective":
+            found.setdefault("category", "adj")
+    return found
+
+
 def _untranslatable(container: _Node) -> bool:
     """Weblate's read-only mark: <termNote type="translationNote">no</termNote>."""
     return any(
@@ -452,6 +487,7 @@ def _read_tbx(path: Path, source_lang: str | None = None) -> Imported:
         accepted: dict[str, list[str]] = {}
         preferred: dict[str, str] = {}
         forbidden: dict[str, list[str]] = {}
+        said: dict[tuple[str, str], dict[str, str]] = {}  # (lang, term) -> its grammar notes
         order: list[str] = []
         for lang_node in concept.iter("langSet", "langSec"):
             raw = lang_node.attrs.get("lang")
@@ -480,6 +516,7 @@ def _read_tbx(path: Path, source_lang: str | None = None) -> Imported:
                     accepted.setdefault(lang, []).append(term)
                     if status == "preferred":
                         preferred.setdefault(lang, term)
+                    said.setdefault((lang, term), _grammar_notes(container))
         first_terms = {
             lang: (preferred.get(lang) or accepted[lang][0])
             for lang in order
@@ -494,11 +531,20 @@ def _read_tbx(path: Path, source_lang: str | None = None) -> Imported:
             if lang not in seen_langs:
                 seen_langs.append(lang)
         entry_id = ids.take(raw_id, first_terms, source_lang or root_lang, warn, concept.line)
+        grammar: dict[str, Grammar] = {}
+        numbered: dict[str, str] = {}
+        for lang, term in first_terms.items():
+            if said.get((lang, term)):
+                grammar[lang] = Grammar(**said[(lang, term)])
+            own = grammar.get(lang, Grammar()).number
+            numbered_terms = [t for t in accepted[lang] if t != term and said.get((lang, t), {}).get("number", own) != own]
+            if numbered_terms:
+                numbered[lang] = numbered_terms[0]
         entries.append(
             _entry_from(
                 entry_id, accepted, forbidden, order=order, preferred=preferred, forms_only=forms_only,
                 note="\n".join(notes), kind=kind,
-                case_sensitive=case_sensitive, origin=f"{path}:{concept.line}",
+                case_sensitive=case_sensitive, origin=f"{path}:{concept.line}", grammar=grammar, numbered=numbered,
             )
         )
     if declared is not None:
@@ -529,6 +575,17 @@ _TBX3_PROLOG = (
     'TBX-Basic_DCA.sch" type="application/xml" schematypens="http://purl.oclc.org/dsdl/schematron"?>\n'
 )
 _TBX2_PROLOG = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE martif SYSTEM "TBXcoreStructV02.dtd">\n'
+
+
+def _grammar_termnotes(entry: GlossaryEntry, lang: str) -> list[tuple[str, str]]:
+    """TBX termNotes (type, value) for the grammar of `entry`'s term in `lang`; none when the glossary gives none."""
+    if lang not in entry.grammar:
+        return []
+    g = entry.grammar[lang]
+    notes = [("grammaticalGender", next(k for k, v in _GENDERS.items() if v == g.gender))] if g.gender else []
+    notes.append(("grammaticalNumber", "plural" if g.number == "pl" else "singular"))
+    notes.append(("partOfSpeech", "adjective" if g.category == "adj" else "noun"))
+    return notes
 
 
 def _write_tbx(glossary: Glossary, source: str, version: int) -> str:
@@ -574,17 +631,23 @@ def _write_tbx(glossary: Glossary, source: str, version: int) -> str:
         if forms_only:
             el(concept, "note", f"{_META}forms-only={','.join(forms_only)}")
         for lang in order:
-            rows = [(t, "preferredTerm-admn-sts") for t in ([entry.terms[lang]] if lang in entry.terms else [])]
-            rows += [(t, "admittedTerm-admn-sts") for t in entry.forms.get(lang, ())]
-            rows += [(t, "deprecatedTerm-admn-sts") for t in entry.forbidden.get(lang, ())]
+            rows = [(t, "preferredTerm-admn-sts", _grammar_termnotes(entry, lang))
+                    for t in ([entry.terms[lang]] if lang in entry.terms else [])]
+            for key, number in (("plural", "plural"), ("singular", "singular")):
+                if lang in getattr(entry, key):
+                    rows.append((getattr(entry, key)[lang], "admittedTerm-admn-sts", [("grammaticalNumber", number)]))
+            rows += [(t, "admittedTerm-admn-sts", []) for t in entry.forms.get(lang, ())]
+            rows += [(t, "deprecatedTerm-admn-sts", []) for t in entry.forbidden.get(lang, ())]
             if not rows:
                 continue
             lang_node = el(concept, names["lang"])
             lang_node.set(lang_attr, lang)
-            for term, status in rows:
+            for term, status, grammar_notes in rows:
                 container = el(lang_node, names["term"])
                 el(container, "term", term)
                 el(container, "termNote", status, type="administrativeStatus")
+                for kind, value in grammar_notes:
+                    el(container, "termNote", value, type=kind)
     ET.indent(root, space="  ")
     prolog = _TBX3_PROLOG if version == 3 else _TBX2_PROLOG
     return prolog + ET.tostring(root, encoding="unicode") + "\n"
@@ -593,6 +656,7 @@ def _write_tbx(glossary: Glossary, source: str, version: int) -> str:
 # --- CSV -----------------------------------------------------------------------------------------------------
 
 _EXTRA_COLUMNS = ("id", "note", "kind", "case")
+_NUMBERED_COLUMNS = ("grammar", "plural", "singular")  # grammar:xx, and the term in the other number
 
 
 def _split_list(cell: str) -> list[str]:
@@ -618,7 +682,7 @@ def _read_csv(path: Path, source_lang: str | None) -> Imported:
                 columns.append((low, None))
                 continue
             role, _, code = low.partition(":") if ":" in low else ("lang", "", low)
-            if role not in ("lang", "forms", "forbidden"):
+            if role not in ("lang", "forms", "forbidden", *_NUMBERED_COLUMNS):
                 warn.add(1, f"column {name!r} not understood, ignored")
                 columns.append(("skip", None))
                 continue
@@ -653,6 +717,7 @@ def _read_csv(path: Path, source_lang: str | None) -> Imported:
             forbidden: dict[str, list[str]] = {}
             extra: dict[str, str] = {}
             has_term: set[str] = set()
+            numbered_cells: dict[str, dict[str, str]] = {role: {} for role in _NUMBERED_COLUMNS}
             for (role, lang), cell in zip(columns, row):
                 if role == "lang" and cell.strip():
                     accepted.setdefault(lang, []).insert(0, _clean(cell))
@@ -661,6 +726,8 @@ def _read_csv(path: Path, source_lang: str | None) -> Imported:
                     accepted.setdefault(lang, []).extend(_split_list(cell))
                 elif role == "forbidden":
                     forbidden.setdefault(lang, []).extend(_split_list(cell))
+                elif role in _NUMBERED_COLUMNS and cell.strip():
+                    numbered_cells[role][lang] = cell
                 elif role in _EXTRA_COLUMNS:
                     extra[role] = cell
             if len(row) > len(columns) and any(c.strip() for c in row[len(columns):]):
@@ -679,17 +746,29 @@ def _read_csv(path: Path, source_lang: str | None) -> Imported:
                 warn.add(row_line, "row has no term in a known language, skipped")
                 continue
             entry_id = ids.take(extra.get("id"), firsts, source, warn, row_line)
+            problems: list[str] = []
+            grammar = _grammar_map(numbered_cells["grammar"], where="", errors=problems)
+            for problem in problems:
+                warn.add(row_line, f"{problem.removeprefix(': ')}; ignored")
+            numbered = {**numbered_cells["singular"], **numbered_cells["plural"]}
             entries.append(
                 _entry_from(
                     entry_id, accepted, forbidden, order=order, note=extra.get("note", "").replace("\r\n", "\n"), kind=kind,
                     forms_only=set(order) - has_term,
                     case_sensitive=case == "sensitive", origin=f"{path}:{row_line}",
+                    grammar=grammar, numbered=numbered,
                 )
             )
     except csv.Error as exc:
         raise UserError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
     glossary = Glossary(name=path.stem, path=None, languages=tuple(lang_columns), entries=tuple(entries))
     return Imported(glossary, warn.done())
+
+
+def _numbered_cell(entry: GlossaryEntry, key: str, lang: str) -> str:
+    if key == "grammar":
+        return (str(entry.grammar[lang]) or "sg") if lang in entry.grammar else ""
+    return getattr(entry, key).get(lang, "")
 
 
 def _write_csv(glossary: Glossary, source: str) -> str:
@@ -701,11 +780,14 @@ def _write_csv(glossary: Glossary, source: str) -> str:
     need_id = derived != [e.id for e in entries]
     forms_langs = [lang for lang in order if any(e.forms.get(lang) for e in entries)]
     forbidden_langs = [lang for lang in order if any(e.forbidden.get(lang) for e in entries)]
+    numbered_langs = {key: [lang for lang in order if any(lang in getattr(e, key) for e in entries)]
+                      for key in _NUMBERED_COLUMNS}
     need_note = any(e.note for e in entries)
     need_kind = any(e.kind != "term" for e in entries)
     need_case = any(e.case_sensitive for e in entries)
     header = (["id"] if need_id else []) + order + [f"forms:{lang}" for lang in forms_langs]
     header += [f"forbidden:{lang}" for lang in forbidden_langs]
+    header += [f"{key}:{lang}" for key in _NUMBERED_COLUMNS for lang in numbered_langs[key]]
     header += (["note"] if need_note else []) + (["kind"] if need_kind else []) + (["case"] if need_case else [])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -714,6 +796,7 @@ def _write_csv(glossary: Glossary, source: str) -> str:
         row = ([e.id] if need_id else []) + [e.terms.get(lang, "") for lang in order]
         row += ["|".join(e.forms.get(lang, ())) for lang in forms_langs]
         row += ["|".join(e.forbidden.get(lang, ())) for lang in forbidden_langs]
+        row += [_numbered_cell(e, key, lang) for key in _NUMBERED_COLUMNS for lang in numbered_langs[key]]
         row += ([e.note] if need_note else []) + ([e.kind if e.kind != "term" else ""] if need_kind else [])
         row += (["sensitive" if e.case_sensitive else ""] if need_case else [])
         writer.writerow(row)
