@@ -68,7 +68,7 @@ def test_formatting_and_several_terms_survive(packages, glossary):
     r = run_cli("text", "the *working class* and the [Fourth International](https://wrp.example/fi) refuse the war",
                 "--to", "es", "--engine", "argos", "-g", str(glossary))
     assert r.returncode == 0, r.stderr.decode()
-    assert r.stdout.decode() == "la *clase obrera* y la [Cuarta Internacional](<https://wrp.example/fi>) rechazan la guerra\n"
+    assert r.stdout.decode() == "la *clase obrera* y la [Cuarta Internacional](https://wrp.example/fi) rechazan la guerra\n"
 
 
 def test_pivot_through_english(packages):

@@ -238,7 +238,7 @@ def test_bpe_tokenizer(built, reference):
     assert engine.translate(["the workers, the war."], "en", "fr") == [reference["bpe"]["results"][0]["text"]]
     assert reference["bpe"]["results"][0]["text"] == "la ouvriers, la guerre."
     assert translate_text("the *war*, the [workers](https://x.example).", "en", "fr", engine, ()) == \
-        "la *guerre*, la [ouvriers](<https://x.example>)."
+        "la *guerre*, la [ouvriers](https://x.example)."
 
 
 # --- 9. argostranslate's settings ----------------------------------------------------------------------------

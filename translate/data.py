@@ -1,8 +1,22 @@
 """The flow's data: frozen dataclasses that every stage passes on and none of them owns.
 
-Document -> Block -> Segment (text with markers in place of inline markup), GlossaryEntry and TermHit (a glossary
-term found in a segment), TermCheck and TermReport (what the check found), Translation (a document in one target
-language). This module imports nothing of the project's, so any stage can use it.
+Document -> Node (containers: lists, items, quotes, tables, footnotes) and Block (leaves: paragraphs, headings,
+table cells, code, rules) -> Segment (text with markers in place of inline markup), GlossaryEntry and TermHit (a
+glossary term found in a segment), TermCheck and TermReport (what the check found), Translation (a document in one
+target language). This module imports nothing of the project's, so any stage can use it.
+
+Ids are structural, so the same source structure always gets the same ids, whatever its words (the translation
+memory keys on source text; terms.json and reviewed translations key on ids):
+- the front matter's title and subtitle are `title` and `subtitle`;
+- the body's top-level blocks are `b1`, `b2`, ... in order (footnote definitions are not counted);
+- a container's children are its id, a dot and their 1-based position: the second item of list `b3` is `b3.2`,
+  the paragraph in it `b3.2.1`; a table's rows are `b4.1` (the header row), `b4.2`, ...; its cells `b4.2.1`, ...;
+- a footnote definition is `fn[label]` (its label as the article writes it), its paragraphs `fn[label].1`, ...;
+- a leaf's sentences are its id and `.s1`, `.s2`, ...; the title of its n-th markup entry (a link's or an image's
+  title, translated on its own) is its id and `.m<n>`.
+So an edit inside one list renumbers only that list's later items, and a flat article of paragraphs and headings
+keeps the ids the earlier flat reader gave it (b1, b2, ...); `document.legacy_ids` maps that reader's ids (which
+numbered list items and quoted paragraphs in one run) to these, for anything stored under them.
 """
 
 from __future__ import annotations
@@ -10,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 # Inline markers stand for markup lifted out of a block's text (see document.lift_inline). Each names an entry of
 # the block's `markup` by number: a point marker stands where a thing is (inline code, an image, a line break, a
@@ -22,9 +36,13 @@ MARKER_CHARS = OPEN + CLOSE + SPAN_OPEN + SPAN_CLOSE
 MARKER_RE = re.compile(f"[{OPEN}{SPAN_OPEN}{SPAN_CLOSE}](\\d+){CLOSE}")  # any marker; group 1 is its number
 MARKER_PARTS_RE = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}])(\\d+){CLOSE}")  # group 1 its kind, 2 its number
 
-# Block kinds whose text is translated; "code" and "rule" are carried over as they are.
-TEXT_KINDS = ("title", "subtitle", "heading", "paragraph", "quote", "item")
-SPAN_KINDS = ("em", "strong", "s", "link")  # markup that wraps words; the rest are points
+# Leaf kinds whose text is translated; "code" and "rule" are carried over as they are.
+TEXT_KINDS = ("title", "subtitle", "heading", "paragraph", "cell")
+# Markup that wraps words (an image wraps its alt text); the rest are points: code, br (line break), autolink (a URL
+# shown as itself), footnote (a reference), verbatim (text no engine may change: a URL in link text, raw HTML).
+SPAN_KINDS = ("em", "strong", "s", "link", "image")
+# Container kinds: lists hold items; items, quotes and footnotes hold blocks; a table holds rows, a row cells.
+CONTAINER_KINDS = ("bullet_list", "ordered_list", "item", "quote", "table", "row", "footnote")
 
 
 def marker(n: int) -> str:
@@ -45,12 +63,13 @@ def strip_markers(text: str) -> str:
 
 @dataclass(frozen=True)
 class Markup:
-    """One piece of inline markup lifted out of a block: `kind` is a span (em, strong, s, link: its text is
-    translated) or a point (code, image, br); `value` holds the URL or the code text."""
+    """One piece of inline markup lifted out of a block: `kind` is a span (em, strong, s, link, image: its words
+    are translated) or a point (code, br, autolink, footnote, verbatim); `value` holds the URL, the code text, the
+    footnote label or the verbatim text."""
 
     kind: str
     value: str = ""
-    extra: str = ""  # link title, image alt text
+    extra: str = ""  # link or image title as the source has it; emphasis delimiter; an autolink's visible text
 
     @property
     def is_span(self) -> bool:
@@ -61,21 +80,53 @@ class Markup:
 class Segment:
     id: str
     text: str  # one sentence, markers in place of markup
+    title_of: int | None = None  # the markup entry whose title this segment is; None: a sentence of the text
 
 
 @dataclass(frozen=True)
 class Block:
+    """A leaf of the document tree: where it sits is said by the Nodes that name its id."""
+
     id: str
-    kind: str  # title, subtitle, heading, paragraph, quote, item, code, rule
+    kind: str  # title, subtitle, heading, paragraph, cell (of a table), code, rule
     segments: tuple[Segment, ...] = ()
     markup: tuple[Markup, ...] = ()
-    level: int = 0  # heading level; nesting depth of lists and quotes
-    marker: str = ""  # list bullet or number ("-", "3."), empty for a continued list item
+    level: int = 0  # heading level
     literal: str = ""  # the text of a code block, never translated
+    info: str = ""  # a fenced code block's info string (its language)
+    line: int = 0  # where the block starts in the article file (1-based; 0: not from a file)
 
     @property
     def text(self) -> str:
-        return " ".join(s.text for s in self.segments)
+        """The block's text with markers: its sentences, without the titles of its links and images."""
+        return " ".join(s.text for s in self.segments if s.title_of is None)
+
+    def title(self, n: int) -> str | None:
+        """The (translated) title of markup entry n, if it has one."""
+        return next((s.text for s in self.segments if s.title_of == n), None)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A container of the document tree; its children are Nodes or the ids of leaf Blocks."""
+
+    id: str
+    kind: str  # one of CONTAINER_KINDS
+    children: tuple["Node | str", ...] = ()
+    start: int = 1  # the first number of an ordered list
+    tight: bool = True  # a list whose items' paragraphs are not separated by blank lines
+    label: str = ""  # a footnote's label
+    header: bool = False  # a table's header row
+    aligns: tuple[str, ...] = ()  # a table's column alignments: "left", "center", "right" or ""
+    line: int = 0
+
+    def leaves(self) -> Iterator[str]:
+        """The ids of every leaf under this node, in order."""
+        for child in self.children:
+            if isinstance(child, str):
+                yield child
+            else:
+                yield from child.leaves()
 
 
 @dataclass(frozen=True)
@@ -91,14 +142,26 @@ class Meta:
 
 @dataclass(frozen=True)
 class Document:
+    """`blocks` are every leaf in order (title and subtitle first, footnote definitions last), the flat view every
+    stage that translates uses; `tree` is the body's structure over them. A document without a tree (a batch, a
+    plain text) is its blocks one after another."""
+
     path: Path
     slug: str
     meta: Meta
     blocks: tuple[Block, ...]
+    tree: tuple["Node | str", ...] = ()
 
     @property
     def segments(self) -> list[Segment]:
         return [s for b in self.blocks for s in b.segments]
+
+    @property
+    def body(self) -> tuple["Node | str", ...]:
+        """The body's top-level nodes and leaf ids."""
+        if self.tree:
+            return self.tree
+        return tuple(b.id for b in self.blocks if b.kind not in ("title", "subtitle"))
 
     def with_blocks(self, blocks: tuple[Block, ...]) -> "Document":
         return replace(self, blocks=blocks)

@@ -1,29 +1,43 @@
-"""read_article: a Markdown file with YAML front matter becomes a Document of blocks split into sentence segments.
+"""read_article: a Markdown file with YAML front matter becomes a Document: the tree of its body (lists, items,
+quotes, tables, footnotes) over leaf blocks whose text is split into sentence segments.
 
-Inline markup (emphasis, links, code, images, line breaks) is lifted out of the text into numbered markers
-(private-use characters), so engines see plain sentences and the markup is put back, unchanged, afterwards.
-Link URLs and code never reach an engine.
+Parsed with markdown-it-py (CommonMark, raw HTML off) and mdit-py-plugins (GFM tables, strikethrough and bare-URL
+autolinks, footnotes), walked as its SyntaxTreeNode tree. Inline markup is lifted out of the text into numbered
+markers (private-use characters), so engines see plain sentences and the markup is put back afterwards. URLs,
+autolinks, code, footnote references and raw HTML never reach an engine; link and image titles are translated as
+segments of their own.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
 
 from . import languages
-from .data import MARKER_CHARS, Block, Document, Markup, Meta, Segment, marker, span_close, span_open
+from .data import MARKER_CHARS, Block, Document, Markup, Meta, Node, Segment, marker, span_close, span_open
 from .errors import UserError
 from .sentences import split_sentences
 
 _META_KEYS = ("title", "subtitle", "date", "author", "publication", "lang")
+# Marker characters in an article would be read as markup and lose text: whatever way they arrive (typed, a YAML
+# escape, an HTML entity that markdown-it decodes), they become U+FFFD before any text is a segment.
+_NO_MARKERS = {ord(c): "\ufffd" for c in MARKER_CHARS}
+# Text an engine must not change, even inside link text: URLs, and raw HTML (shown as text, since HTML is off).
+_VERBATIM = re.compile(r"(?:https?|ftp)://[^\s<>]*[^\s<>.,;:!?'\")\]*_~]|www\.[\w-]+(?:\.[\w-]+)+[^\s<>]*[^\s<>.,;:!?'\")\]*_~]"
+                       f"|{HTML_TAG_RE.pattern}")
 
 
+def clean_text(text: str) -> str:
+    return text.translate(_NO_MARKERS)
 
 
 def slugify(name: str) -> str:
@@ -32,9 +46,17 @@ def slugify(name: str) -> str:
     return slug or "article"
 
 
-def _parser() -> MarkdownIt:
-    # Raw HTML is off: an article's <img>, <script> or <iframe> is text, escaped, never markup.
-    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    """The Markdown dialect of articles: CommonMark with GFM tables, strikethrough and bare-URL autolinks, and
+    footnotes. Raw HTML is off: an article's <img>, <script> or <iframe> is text, escaped, never markup."""
+    from mdit_py_plugins.footnote import footnote_plugin
+    from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+
+    md = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+    md.use(footnote_plugin).use(gfm_autolink_plugin)
+    md.disable("footnote_inline")  # ^[inline notes]: mdformat-footnote cannot write them back
+    return md
 
 
 # --- front matter --------------------------------------------------------------------------------------------
@@ -83,116 +105,255 @@ def _meta(path: Path, data: dict[str, Any], body_tokens: list[Token]) -> Meta:
 # --- inline --------------------------------------------------------------------------------------------------
 
 
+class _Inline:
+    """Text with markers, the markup they stand for, and the titles to translate, built from inline tokens."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.markup: list[Markup] = []
+        self.titles: dict[int, str] = {}
+
+    def point(self, m: Markup) -> None:
+        self.parts.append(marker(len(self.markup)))
+        self.markup.append(m)
+
+    def open(self, m: Markup, title: str = "") -> int:
+        n = len(self.markup)
+        self.parts.append(span_open(n))
+        self.markup.append(m)
+        if title.strip():
+            self.titles[n] = clean_text(title)
+        return n
+
+    def close(self, n: int) -> None:
+        self.parts.append(span_close(n))
+
+    def text(self, text: str) -> None:
+        text = clean_text(text)
+        pos = 0
+        for m in _VERBATIM.finditer(text):
+            self.parts.append(text[pos : m.start()])
+            self.point(Markup("verbatim", m.group(0)))
+            pos = m.end()
+        self.parts.append(text[pos:])
+
+    def walk(self, tokens: list[Token]) -> None:
+        spans: list[int] = []
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            t = tok.type
+            if t == "text":
+                self.text(tok.content)
+            elif t == "softbreak":
+                self.parts.append(" ")
+            elif t == "hardbreak":
+                self.point(Markup("br"))
+            elif t in ("em_open", "strong_open", "s_open"):
+                spans.append(self.open(Markup(t[: -len("_open")], extra=tok.markup)))
+            elif t == "link_open" and tok.markup == "autolink":
+                # an autolink shows its URL: nothing of it is translated
+                j = i + 1
+                shown = []
+                while j < len(tokens) and tokens[j].type != "link_close":
+                    shown.append(tokens[j].content)
+                    j += 1
+                self.point(Markup("autolink", str(tok.attrs.get("href", "")), "".join(shown)))
+                i = j
+            elif t == "link_open":
+                title = str(tok.attrs.get("title", "") or "")
+                spans.append(self.open(Markup("link", str(tok.attrs.get("href", "")), title), title))
+            elif t in ("em_close", "strong_close", "s_close", "link_close"):
+                if spans:
+                    self.close(spans.pop())
+            elif t == "image":
+                title = str(tok.attrs.get("title", "") or "")
+                n = self.open(Markup("image", str(tok.attrs.get("src", "")), title), title)
+                self.walk(tok.children or [])
+                self.close(n)
+            elif t == "code_inline":
+                self.point(Markup("code", tok.content))
+            elif t == "footnote_ref":
+                self.point(Markup("footnote", str(tok.meta.get("label", ""))))
+            elif t == "footnote_anchor":
+                pass  # the back reference markdown-it adds to a footnote: the renderer makes its own
+            else:  # html_inline cannot occur with html off; anything else is kept as text
+                self.text(tok.content)
+            i += 1
+        for n in reversed(spans):
+            self.close(n)
+
+
 def lift_inline(children: list[Token]) -> tuple[str, tuple[Markup, ...]]:
-    """Flatten markdown-it inline tokens into text with markers and the markup they stand for: emphasis and links
-    become spans around their words, code, images and line breaks points."""
-    parts: list[str] = []
-    markup: list[Markup] = []
-    open_spans: list[int] = []
-
-    def point(m: Markup) -> None:
-        parts.append(marker(len(markup)))
-        markup.append(m)
-
-    def opening(m: Markup) -> None:
-        open_spans.append(len(markup))
-        parts.append(span_open(len(markup)))
-        markup.append(m)
-
-    def closing() -> None:
-        if open_spans:
-            parts.append(span_close(open_spans.pop()))
-
-    for tok in children:
-        t = tok.type
-        if t == "text":
-            parts.append(tok.content)
-        elif t == "softbreak":
-            parts.append(" ")
-        elif t == "hardbreak":
-            point(Markup("br"))
-        elif t in ("em_open", "strong_open", "s_open"):
-            opening(Markup(t[: -len("_open")]))
-        elif t == "link_open":
-            opening(Markup("link", str(tok.attrs.get("href", "")), str(tok.attrs.get("title", "") or "")))
-        elif t in ("em_close", "strong_close", "s_close", "link_close"):
-            closing()
-        elif t == "code_inline":
-            point(Markup("code", tok.content))
-        elif t == "image":
-            point(Markup("image", str(tok.attrs.get("src", "")), tok.content))
-        else:  # html_inline cannot occur with html off; anything else is kept as text
-            parts.append(tok.content)
-    text = "".join(parts)
-    text = re.sub(r"\s+", " ", text).strip()
-    return text, tuple(markup)
+    """Flatten markdown-it inline tokens into text with markers and the markup they stand for: emphasis, links
+    and images become spans around their words; code, line breaks, autolinks, footnote references and verbatim
+    text points."""
+    text, markup, _ = _lift(children)
+    return text, markup
 
 
-def make_block(block_id: str, kind: str, text: str, markup: tuple[Markup, ...], **kw: Any) -> Block:
+def _lift(children: list[Token]) -> tuple[str, tuple[Markup, ...], dict[int, str]]:
+    state = _Inline()
+    state.walk(children)
+    text = re.sub(r"\s+", " ", "".join(state.parts)).strip()
+    return text, tuple(state.markup), state.titles
+
+
+def make_block(block_id: str, kind: str, text: str, markup: tuple[Markup, ...], titles: dict[int, str] | None = None,
+               **kw: Any) -> Block:
     sentences = split_sentences(text) if text else []
-    segments = tuple(Segment(f"{block_id}.s{i + 1}", s) for i, s in enumerate(sentences))
-    return Block(block_id, kind, segments, markup, **kw)
+    segments = [Segment(f"{block_id}.s{i + 1}", s) for i, s in enumerate(sentences)]
+    for n, title in sorted((titles or {}).items()):
+        title = re.sub(r"\s+", " ", title).strip()
+        if title:
+            segments.append(Segment(f"{block_id}.m{n}", title, title_of=n))
+    return Block(block_id, kind, tuple(segments), markup, **kw)
 
 
 def inline_block(block_id: str, kind: str, text: str) -> Block:
-    md = _parser()
-    tokens = md.parseInline(text)
-    inline, markup = lift_inline(tokens[0].children or []) if tokens else ("", ())
-    return make_block(block_id, kind, inline, markup)
+    tokens = parser().parseInline(clean_text(text))
+    inline, markup, titles = _lift(tokens[0].children or []) if tokens else ("", (), {})
+    return make_block(block_id, kind, inline, markup, titles)
+
+
+# --- blocks ----------------------------------------------------------------------------------------------------
+
+_ALIGN = re.compile(r"text-align:(left|center|right)")
+
+
+class _Reader:
+    """Walks markdown-it's syntax tree: containers become Nodes, leaves Blocks (collected in document order)."""
+
+    def __init__(self, first_line: int) -> None:
+        self.first_line = first_line
+        self.blocks: list[Block] = []
+
+    def line(self, node: SyntaxTreeNode) -> int:
+        return node.map[0] + self.first_line if node.map else 0
+
+    def children(self, nodes: list[SyntaxTreeNode], parent: str) -> tuple[Node | str, ...]:
+        return tuple(self.node(n, f"{parent}.{i}" if parent else f"b{i}") for i, n in enumerate(nodes, 1))
+
+    def leaf(self, node_id: str, kind: str, inline: SyntaxTreeNode | None, **kw: Any) -> str:
+        text, markup, titles = _lift(inline.token.children or []) if inline is not None and inline.token else ("", (), {})
+        self.blocks.append(make_block(node_id, kind, text, markup, titles, **kw))
+        return node_id
+
+    def node(self, node: SyntaxTreeNode, node_id: str) -> Node | str:
+        t = node.type
+        line = self.line(node)
+        inline = node.children[0] if node.children and node.children[0].type == "inline" else None
+        if t == "paragraph":
+            return self.leaf(node_id, "paragraph", inline, line=line)
+        if t == "heading":
+            return self.leaf(node_id, "heading", inline, level=int(node.tag[1]), line=line)
+        if t in ("fence", "code_block"):
+            self.blocks.append(Block(node_id, "code", literal=node.content, info=node.info.strip() if t == "fence"
+                                     else "", line=line))
+            return node_id
+        if t == "hr":
+            self.blocks.append(Block(node_id, "rule", line=line))
+            return node_id
+        if t in ("bullet_list", "ordered_list"):
+            tight = all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
+            start = int(node.attrs.get("start", 1)) if t == "ordered_list" else 1
+            return Node(node_id, t, self.children(node.children, node_id), start=start, tight=tight, line=line)
+        if t == "list_item":
+            return Node(node_id, "item", self.children(node.children, node_id), line=line)
+        if t == "blockquote":
+            return Node(node_id, "quote", self.children(node.children, node_id), line=line)
+        if t == "table":
+            rows = [(section.type == "thead", row) for section in node.children for row in section.children]
+            aligns = tuple(_align(cell) for cell in rows[0][1].children) if rows else ()
+            out = []
+            for r, (header, row) in enumerate(rows, 1):
+                row_id = f"{node_id}.{r}"
+                cells = tuple(self.leaf(f"{row_id}.{c}", "cell", cell.children[0] if cell.children else None,
+                                        line=self.line(row)) for c, cell in enumerate(row.children, 1))
+                out.append(Node(row_id, "row", cells, header=header, line=self.line(row)))
+            return Node(node_id, "table", tuple(out), aligns=aligns, line=line)
+        # anything else markdown-it may produce is kept as its text
+        return self.leaf(node_id, "paragraph", inline, line=line)
+
+    def footnote(self, node: SyntaxTreeNode) -> Node:
+        label = str(node.meta.get("label", ""))
+        node_id = f"fn[{label}]"
+        content = [c for c in node.children if c.type != "footnote_anchor"]
+        line = next((self.line(c) for c in content if c.map), 0)
+        return Node(node_id, "footnote", self.children(content, node_id), label=label, line=line)
+
+
+def _align(cell: SyntaxTreeNode) -> str:
+    m = _ALIGN.search(str(cell.attrs.get("style", "") or ""))
+    return m.group(1) if m else ""
+
+
+def parse_body(body: str, first_line: int = 1) -> tuple[tuple[Node | str, ...], tuple[Block, ...]]:
+    """The tree of a Markdown body and its leaf blocks in order (footnote definitions last); `first_line` is the
+    body's first line in the article, for each block's `line`."""
+    tokens = parser().parse(clean_body(body))
+    # The block tree is as deep as markdown-it's maxNesting allows; inline tokens are read flat (lift_inline), so
+    # they stay out of SyntaxTreeNode, which would recurse once per nested emphasis.
+    inline = {id(t): t.children for t in tokens if t.type == "inline"}
+    for t in tokens:
+        if t.type == "inline":
+            t.children = []
+    root = SyntaxTreeNode(tokens)
+    for t in tokens:
+        if t.type == "inline":
+            t.children = inline[id(t)]
+    reader = _Reader(first_line)
+    content = [n for n in root.children if n.type != "footnote_block"]
+    tree = list(reader.children(content, ""))
+    for block in (n for n in root.children if n.type == "footnote_block"):
+        tree.extend(reader.footnote(f) for f in block.children if f.type == "footnote")
+    return tuple(tree), tuple(reader.blocks)
+
+
+def legacy_ids(doc: Document) -> dict[str, str]:
+    """{id the flat reader gave before the tree: id now}, blocks and segments, for anything stored under the old
+    ids. It numbered b1, b2, ... every paragraph, heading, code block and rule with text, wherever it was; it read a
+    table as one paragraph (mapped to the table's id) and a footnote definition as a link definition (no id)."""
+    first_cell: dict[str, str] = {}
+    notes: set[str] = set()
+    for table in _containers(doc.body):
+        if table.kind == "table":
+            first_cell[next(table.leaves(), "")] = table.id
+            notes.update(table.leaves())
+        elif table.kind == "footnote":
+            notes.update(table.leaves())
+    mapping: dict[str, str] = {}
+    n = 0
+    for block in doc.blocks:
+        if block.id in first_cell:
+            n += 1
+            mapping[f"b{n}"] = first_cell[block.id]
+        if block.kind in ("title", "subtitle") or block.id in notes:
+            continue
+        if block.kind in ("code", "rule") or block.text:
+            n += 1
+            mapping[f"b{n}"] = block.id
+            for seg in block.segments:
+                if seg.title_of is None:
+                    mapping[f"b{n}.{seg.id.rsplit('.', 1)[1]}"] = seg.id
+    return mapping
+
+
+def _containers(nodes):
+    for node in nodes:
+        if isinstance(node, Node):
+            yield node
+            yield from _containers(node.children)
 
 
 def parse_blocks(body: str) -> list[Block]:
-    """Blocks of a Markdown body, in order, with ids b1, b2, ..."""
-    tokens = _parser().parse(body)
-    blocks: list[Block] = []
-    list_stack: list[dict[str, Any]] = []  # {"ordered": bool, "next": int, "first": bool}
-    quote_depth = 0
-    pending: tuple[str, dict[str, Any]] | None = None
+    """The leaf blocks of a Markdown body, in order."""
+    return list(parse_body(body)[1])
 
-    def new_id() -> str:
-        return f"b{len(blocks) + 1}"
 
-    for i, tok in enumerate(tokens):
-        t = tok.type
-        if t == "bullet_list_open":
-            list_stack.append({"ordered": False, "next": 0, "first": False})
-        elif t == "ordered_list_open":
-            start = int(tok.attrs.get("start", 1) or 1)
-            list_stack.append({"ordered": True, "next": start, "first": False})
-        elif t in ("bullet_list_close", "ordered_list_close"):
-            list_stack.pop()
-        elif t == "list_item_open":
-            list_stack[-1]["first"] = True
-        elif t == "blockquote_open":
-            quote_depth += 1
-        elif t == "blockquote_close":
-            quote_depth -= 1
-        elif t == "heading_open":
-            pending = ("heading", {"level": int(tok.tag[1])})
-        elif t == "paragraph_open":
-            if list_stack:
-                top = list_stack[-1]
-                mark = ""
-                if top["first"]:
-                    mark = f"{top['next']}." if top["ordered"] else "-"
-                    top["next"] += 1
-                    top["first"] = False
-                pending = ("item", {"level": len(list_stack), "marker": mark})
-            elif quote_depth:
-                pending = ("quote", {"level": quote_depth})
-            else:
-                pending = ("paragraph", {})
-        elif t == "inline" and pending is not None:
-            kind, kw = pending
-            text, markup = lift_inline(tok.children or [])
-            if text:
-                blocks.append(make_block(new_id(), kind, text, markup, **kw))
-            pending = None
-        elif t in ("fence", "code_block"):
-            blocks.append(Block(new_id(), "code", literal=tok.content.rstrip("\n")))
-        elif t == "hr":
-            blocks.append(Block(new_id(), "rule"))
-    return blocks
+def clean_body(body: str) -> str:
+    # Marker characters typed in the article; those that come through entities are cleaned from the decoded text.
+    return body.translate(_NO_MARKERS)
 
 
 def read_article(path: Path) -> Document:
@@ -211,14 +372,14 @@ def read_article(path: Path) -> Document:
         raise UserError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); save it as UTF-8") from None
     if "\x00" in text:
         raise UserError(f"{path}: contains NUL bytes: this is not a text file")
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").translate({ord(c): None for c in MARKER_CHARS})
-    data, body, _ = split_front_matter(path, text)
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    data, body, first_line = split_front_matter(path, text)
     meta = _meta(path, data, [])
     head = [inline_block("title", "title", meta.title)]
     if meta.subtitle:
         head.append(inline_block("subtitle", "subtitle", meta.subtitle))
-    blocks = head + parse_blocks(body)
-    return Document(path=path, slug=slugify(path.stem), meta=meta, blocks=tuple(blocks))
+    tree, blocks = parse_body(body, first_line)
+    return Document(path=path, slug=slugify(path.stem), meta=meta, blocks=tuple(head) + blocks, tree=tree)
 
 
 def find_sources(paths: list[Path]) -> list[Path]:

@@ -27,7 +27,7 @@ from .document import inline_block, read_article
 from .engines import Engine, resolve
 from .errors import UserError
 from .memory import TranslationMemory, entry_fingerprint, segment_key
-from .publish.writer import inline_markdown
+from .publish.writer import block_markdown
 from .terms.check import check_terms
 from .terms.glossary import TermMatcher
 
@@ -146,7 +146,7 @@ def translate_text(text: str, src: str, tgt: str, engine: Engine, entries: Seque
     blocks = tuple(inline_block(f"b{i + 1}", "paragraph", p) for i, p in enumerate(paragraphs))
     doc = Document(path=Path("-"), slug="text", meta=Meta(title=""), blocks=blocks)
     result = translate_document(doc, src, tgt, engine, entries)
-    return "\n\n".join(inline_markdown(b.text, b.markup) for b in result.blocks)
+    return "\n\n".join(block_markdown(b) for b in result.blocks)
 
 
 # --- jobs: many articles into many languages -----------------------------------------------------------------
@@ -381,8 +381,8 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
         "options": repr(options),
         "engine": translation.engine,
         "meta": repr(translation.source.meta),
-        "source": [(b.id, b.kind, b.level, b.marker, b.literal, b.text, repr(b.markup)) for b in translation.source.blocks],
-        "target": [(b.id, b.text) for b in translation.blocks],
+        "source": repr((translation.source.tree, translation.source.blocks)),
+        "target": [(b.id, [s.text for s in b.segments]) for b in translation.blocks],
         "terms": translation.report.to_json(),
     }
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()

@@ -221,6 +221,16 @@ def _decode_one(raw: str) -> Rendered:
     for n in set(anchors_open) | set(anchors_close):
         if n not in ranges and n in anchors_open and n in anchors_close and anchors_open[n] <= anchors_close[n]:
             ranges[n] = [anchors_open[n], anchors_close[n]]
+    # Punctuation inside a span that Apertium left as blank beside the span's words (quotes, a dash) stays in the
+    # span: its anchors still have it between them.
+    def punctuation(k: int) -> bool:
+        return tokens[k][0] == "t" and not any(ch.isalnum() for ch in tokens[k][1])
+
+    for n, r in ranges.items():
+        if n in anchors_open and anchors_open[n] < r[0] and all(map(punctuation, range(anchors_open[n] + 1, r[0]))):
+            r[0] = anchors_open[n] + 1 if anchors_open[n] + 1 < r[0] else r[0]
+        if n in anchors_close and anchors_close[n] > r[1] and all(map(punctuation, range(r[1] + 1, anchors_close[n]))):
+            r[1] = anchors_close[n] - 1 if anchors_close[n] - 1 > r[1] else r[1]
     # Crossing spans (reordering can do that) are widened until they nest.
     changed = True
     while changed:

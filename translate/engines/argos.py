@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .. import models
-from ..data import CLOSE, MARKER_PARTS_RE, MARKER_RE, OPEN, strip_markers
+from ..data import CLOSE, MARKER_PARTS_RE, MARKER_RE, OPEN, SPAN_OPEN, span_close, span_open, strip_markers
 from ..errors import EngineError, TranslateWarning
 
 PIVOT = "en"
@@ -203,9 +203,107 @@ def _translator(pkg: ArgosPackage):
         return translator
 
 
-def _encode(text: str) -> str:
-    # A span's open and close markers share a number: the model sees the same placeholder twice.
-    return MARKER_RE.sub(lambda m: f" ⟦{m.group(1)}⟧ ", text).strip()
+# argostranslate's SentencePiece decoding turns every "_" into a space: underscores travel as a placeholder of
+# their own, which comes back as "⟦ ⟧".
+_UNDERSCORE_IN, _UNDERSCORE_OUT = "⟦_⟧", re.compile(r"⟦[\s_]*⟧")
+
+
+def _apart(text: str, spans_apart: bool = True) -> tuple[str, dict[int, tuple[int, int]]]:
+    """The text as the model sees it: points as placeholders, underscores protected, and (spans_apart) spans taken
+    out, with the character range each span covered in it; else spans as a placeholder at each end."""
+    out: list[str] = []
+    spans: dict[int, tuple[int, int]] = {}
+    opened: dict[int, int] = {}
+    pos = 0
+    for m in MARKER_PARTS_RE.finditer(text + f"{OPEN}0{CLOSE}"):
+        out.append(text[pos : m.start()].replace("_", _UNDERSCORE_IN))
+        pos = m.end()
+        if m.start() >= len(text):
+            break
+        kind, n = m.group(1), int(m.group(2))
+        if kind == OPEN or not spans_apart:
+            out.append(f" ⟦{n}⟧ ")
+        elif kind == SPAN_OPEN:
+            opened[n] = len("".join(out))
+        elif n in opened:
+            spans[n] = (opened.pop(n), len("".join(out)))
+    joined = "".join(out)
+    end = len(joined)
+    spans.update({n: (start, end) for n, start in opened.items()})  # never closed: to the end
+    lead = len(joined) - len(joined.lstrip())
+    stripped = joined.strip()
+    return stripped, {n: (min(max(0, a - lead), len(stripped)), min(max(0, b - lead), len(stripped)))
+                      for n, (a, b) in spans.items()}
+
+
+def _encode(text: str, spans_apart: bool = False) -> str:
+    # Without spans_apart, a span's open and close markers share a number: the model sees the same placeholder
+    # twice. With it, spans are put back by attention (see _place_spans).
+    return _apart(text, spans_apart)[0]
+
+
+def _proto(processor, text: str):
+    try:
+        return processor.encode(text, return_type="proto")
+    except TypeError:  # sentencepiece before 0.2.1
+        return processor.encode(text, out_type="immutable_proto")
+
+
+def _can_align(pkg, text: str) -> bool:
+    """A text with spans, for a package whose tokenizer tells where its pieces are (SentencePiece; not BPE), short
+    enough to be translated in one part (a longer one is split, and keeps its spans as placeholders)."""
+    if SPAN_OPEN not in text or not callable(getattr(pkg.tokenizer, "lazy_processor", None)):
+        return False
+    budget = getattr(pkg, "budget", None)
+    return budget is None or len(pkg.tokenizer.encode(_apart(text)[0])) <= budget()
+
+
+def _place_spans(pkg, sources: Sequence[str], results: list[list[str]]) -> list[list[str]]:
+    """Each hypothesis with its source's spans put back, on the target pieces the model's attention aligns with the
+    span's source pieces (one forced-decoding pass of CTranslate2 with return_attention)."""
+    from . import align
+
+    processor = pkg.tokenizer.lazy_processor()
+    jobs = []
+    for i, source in enumerate(sources):
+        encoded, spans = _apart(source)
+        if not spans:
+            continue
+        src = _proto(processor, encoded)
+        for j, hyp in enumerate(results[i]):
+            tgt = _proto(processor, hyp)
+            if len(tgt.pieces):
+                jobs.append((i, j, spans, src, tgt))
+    if not jobs:
+        return results
+    prefix = [pkg.target_prefix] if pkg.target_prefix else []
+    targets = [prefix + [p.piece for p in tgt.pieces] for *_, tgt in jobs]
+    try:
+        attention = _translator(pkg).translate_batch(
+            [[p.piece for p in src.pieces] for _, _, _, src, _ in jobs], target_prefix=targets, return_attention=True,
+            beam_size=1, max_decoding_length=max(len(t) for t in targets) + 1, max_batch_size=MAX_BATCH_TOKENS,
+            batch_type="tokens")
+    except (RuntimeError, ValueError):
+        return results  # without its spans' markers, the pipeline translates such a segment run by run
+    out = [list(hyps) for hyps in results]
+    for (i, j, spans, src, tgt), result, target in zip(jobs, attention, targets):
+        rows = result.attention[0][len(prefix) : len(target)]
+        source_pieces = align.pieces([p.surface for p in src.pieces])
+        surfaces = [p.surface for p in tgt.pieces]
+        ranges = align.place_spans(spans, source_pieces, len(surfaces), rows)
+        aligned = align.aligned_source(rows, len(source_pieces))
+        opens: dict[int, list[str]] = {}
+        closes: dict[int, list[str]] = {}
+        inner: dict[tuple[int, int], list[str]] = {}
+        # outer spans open first and close last
+        for n, (first, last) in sorted(ranges.items(), key=lambda kv: (kv[1][0], -kv[1][1], kv[0])):
+            k = align.inner_offset(source_pieces, surfaces, aligned, first, spans[n][0])
+            (inner.setdefault((first, k), []) if k is not None else opens.setdefault(first, [])).append(span_open(n))
+        for n, (first, last) in sorted(ranges.items(), key=lambda kv: (kv[1][1], -kv[1][0], -kv[0])):
+            k = align.inner_offset(source_pieces, surfaces, aligned, last, spans[n][1])
+            (inner.setdefault((last, k), []) if k is not None else closes.setdefault(last, [])).append(span_close(n))
+        out[i][j] = align.write(surfaces, opens, closes, inner)
+    return out
 
 
 def _decode(text: str, source: str = "") -> str:
@@ -224,7 +322,7 @@ def _decode(text: str, source: str = "") -> str:
         order = kinds.get(n, [OPEN])
         return f"{order[min(i, len(order) - 1)]}{n}{CLOSE}"
 
-    text = _PLACEHOLDER_OUT.sub(back, text)
+    text = _UNDERSCORE_OUT.sub("_", _PLACEHOLDER_OUT.sub(back, text))
     for m in MARKER_RE.finditer(source):
         token = re.escape(m.group(0))
         if m.start() > 0 and not source[m.start() - 1].isspace():
@@ -466,14 +564,29 @@ class ArgosEngine:
             raise EngineError(f"no Argos package for {src}->{tgt} is installed")
         if not texts:
             return []
-        current: list[str | None] = [_encode(t) for t in texts]
+        current: list[str | None] = list(texts)  # with markers, in the source language of the next hop
+        final: list[list[str] | None] = [None] * len(texts)
         for k, pkg in enumerate(packages):
             last = k == len(packages) - 1
             todo = [i for i, t in enumerate(current) if isinstance(t, str)]
-            results = translate_with_package(pkg, [current[i] for i in todo], n if last else 1)
+            apart = {i: _can_align(pkg, current[i]) for i in todo}
+            results = translate_with_package(pkg, [_encode(current[i], apart[i]) for i in todo], n if last else 1)
+            done = [(i, hyps) for i, hyps in zip(todo, results) if hyps is not None]
+            aligned = [(i, hyps) for i, hyps in done if apart[i]]
+            if aligned:
+                placed = dict(zip((i for i, _ in aligned), _place_spans(pkg, [current[i] for i, _ in aligned],
+                                                                         [hyps for _, hyps in aligned])))
+                done = [(i, placed.get(i, hyps)) for i, hyps in done]
             for i, hyps in zip(todo, results):
-                current[i] = hyps if last or hyps is None else hyps[0]
-        out = [[_decode(h, t) for h in hyps] if hyps is not None else [t] * n for t, hyps in zip(texts, current)]
+                if hyps is None:
+                    current[i] = None
+            for i, hyps in done:
+                decoded = [_decode(h, current[i]) for h in hyps]
+                if last:
+                    final[i] = decoded
+                else:
+                    current[i] = decoded[0]
+        out = [hyps if hyps is not None else [t] * n for t, hyps in zip(texts, final)]
         # one CTranslate2 call for the batch: the progress moves when it returns
         from . import segments_done
 

@@ -32,10 +32,9 @@ from markdown_it.common.utils import escapeHtml
 from markupsafe import Markup
 
 from .. import __version__, languages
-from ..data import TEXT_KINDS, Block, Translation, plain_text
+from ..data import TEXT_KINDS, Block, Document, Node, Translation, plain_text
 from ..errors import UserError
 from .l10n import Speaker, css_counter_content
-from .writer import inline_markdown
 
 TEMPLATE = "pamphlet.html.j2"
 STYLESHEETS = ("pamphlet.css", "theme.css")  # theme.css is empty in the package: a theme's own additions
@@ -154,18 +153,25 @@ def glossary_stamp(path: Path, name: str | None = None) -> tuple[str, str]:
 class Cell:
     lang: str
     dir: str
-    html: Markup
+    html: Markup  # the block itself: its inline HTML, or the whole element of code, rules and tables
+    open: Markup = Markup("")  # the containers around it (lists, items, quotes, notes), opened ...
+    close: Markup = Markup("")  # ... and closed
 
 
 @dataclass(frozen=True)
 class Row:
+    """One aligned row of the pamphlet: a leaf block (a paragraph, heading, code block, rule), a whole table, or an
+    empty list item, in both languages, inside its containers."""
+
     id: str
-    kind: str
-    level: int
-    marker: str
+    kind: str  # heading, paragraph, code, rule, table, empty (title and subtitle for the title page)
+    level: int  # heading level
+    marker: str  # unused since lists are real lists; kept for themes that print it
     source: Cell
     target: Cell
-    line: int | None = None  # the block's line in the article, when the document model knows it
+    line: int = 0  # the block's line in the article
+    depth: int = 0  # how many lists and quotes it is in
+    classes: tuple[str, ...] = ()  # in-list, in-quote, note, first-note, continued (not its container's first row)
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,7 @@ def _render_image(self, tokens, idx, options, env):
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("footnote_ref", _render_footnote_ref)
     return md
 
 
@@ -251,15 +258,227 @@ def keep_words_whole(html: str, words: frozenset[str]) -> str:
     return re.sub(r"(?:^|(?<=>))[^<]+", text, html)
 
 
-def _cell(block: Block, lang: languages.Language, env: dict, keep_whole: frozenset[str] = frozenset()) -> Cell:
+def _cell(block: Block, lang: languages.Language, env: dict) -> Cell:
+    """A leaf on its own (the title page's titles), without containers."""
+    return Cell(lang.code, "rtl" if lang.rtl else "ltr", _leaf_html(block, env))
+
+
+# --- structure: the document tree as rows ---------------------------------------------------------------------
+
+_URL = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")
+_URL_BREAK = re.compile(r"([/.\-]+)(?=.)")
+
+
+def _url_html(text: str) -> str:
+    """A URL that may break only after / . or - (never hyphenated: see pamphlet.css)."""
+    return '<span class="url">' + _URL_BREAK.sub(r"\1<wbr>", escapeHtml(text)) + "</span>"
+
+
+def _html_tokens(tokens: list) -> list:
+    """Inline tokens for HTML: URLs shown in text get their break points."""
+    from markdown_it.token import Token
+
+    out = []
+    for tok in tokens:
+        if tok.type == "text" and _URL.search(tok.content):
+            pieces, pos = [], 0
+            for m in _URL.finditer(tok.content):
+                pieces.append(escapeHtml(tok.content[pos : m.start()]) + _url_html(m.group(0)))
+                pos = m.end()
+            pieces.append(escapeHtml(tok.content[pos:]))
+            out.append(Token("html_inline", "", 0, content="".join(pieces)))
+            continue
+        if tok.children:
+            tok.children = _html_tokens(tok.children)
+        out.append(tok)
+    return out
+
+
+def _render_footnote_ref(self, tokens, idx, options, env):
+    """A reference to a note of this column: its number, linked to the note in the same column."""
+    label = tokens[idx].meta.get("label", "")
+    number = env.get("notes", {}).get(label)
+    if number is None:
+        return escapeHtml(f"[^{label}]")
+    side = env.get("side", "t")
+    seen = env.setdefault("refs", {})
+    seen[(side, label)] = seen.get((side, label), 0) + 1
+    suffix = "" if seen[(side, label)] == 1 else f"-{seen[(side, label)]}"
+    return (f'<sup class="fnref"><a href="#fn-{side}-{number}" id="fnref-{side}-{number}{suffix}">'
+            f"{number}</a></sup>")
+
+
+def _inline_html(block: Block, env: dict) -> str:
+    from .writer import inline_tokens
+
+    titles = {s.title_of: s.text for s in block.segments if s.title_of is not None}
+    tokens = _html_tokens(inline_tokens(block.text, block.markup, titles))
+    md = _markdown()
+    return md.renderer.renderInline(tokens, md.options, env).strip()
+
+
+def _leaf_html(block: Block, env: dict) -> Markup:
     if block.kind == "code":
-        html = Markup("<pre><code>{}</code></pre>").format(block.literal)
-    elif block.kind == "rule":
-        html = Markup("<hr>")
-    else:
-        rendered = _markdown().renderInline(inline_markdown(block.text, block.markup), env).strip()
-        html = Markup(keep_words_whole(rendered, keep_whole))
-    return Cell(lang.code, "rtl" if lang.rtl else "ltr", html)
+        lang = f' class="language-{escapeHtml(block.info.split()[0])}"' if block.info.split() else ""
+        return Markup(f"<pre><code{lang}>{escapeHtml(block.literal)}</code></pre>")
+    if block.kind == "rule":
+        return Markup("<hr>")
+    return Markup(keep_words_whole(_inline_html(block, env), env.get("keep_whole", frozenset())))
+
+
+_ALIGN_CLASS = {"left": ' class="align-left"', "center": ' class="align-center"', "right": ' class="align-right"'}
+
+
+def _table_html(node: Node, blocks: dict[str, Block], env: dict) -> Markup:
+    parts = ['<table class="md">']
+    rows = [r for r in node.children if isinstance(r, Node)]
+    for section, members in (("thead", [r for r in rows if r.header]), ("tbody", [r for r in rows if not r.header])):
+        if not members:
+            continue
+        parts.append(f"<{section}>")
+        for row in members:
+            tag = "th" if row.header else "td"
+            cells = []
+            for i, cell in enumerate(row.children):
+                align = _ALIGN_CLASS.get(node.aligns[i] if i < len(node.aligns) else "", "")
+                content = _inline_html(blocks[cell], env) if isinstance(cell, str) else ""
+                cells.append(f"<{tag}{align}>{content}</{tag}>")
+            parts.append("<tr>" + "".join(cells) + "</tr>")
+        parts.append(f"</{section}>")
+    parts.append("</table>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A container around a row: what it opens and closes in one column."""
+
+    kind: str  # list, item, quote, notes, note
+    tag: str
+    attrs: str = ""
+
+    def open(self) -> str:
+        return f"<{self.tag}{self.attrs}>"
+
+    def close(self) -> str:
+        return f"</{self.tag}>"
+
+
+def _note_numbers(doc: Document) -> dict[str, int]:
+    """Footnote labels numbered as markdown-it numbers them: in the order of their first reference."""
+    notes = [n for n in doc.body if isinstance(n, Node) and n.kind == "footnote"]
+    return {n.label: i for i, n in enumerate(notes, 1)}
+
+
+def _structure(doc: Document) -> list[tuple[str, Node | str, tuple[tuple[Node, int], ...]]]:
+    """(kind, leaf id or table node, path) for every row in order; the path holds each container above the row with
+    the row's position in it (for a list: the item's index)."""
+    rows: list = []
+
+    def walk(nodes: tuple[Node | str, ...], path: tuple[tuple[Node, int], ...]) -> None:
+        for node in nodes:
+            if isinstance(node, str):
+                rows.append(("leaf", node, path))
+            elif node.kind == "table":
+                rows.append(("table", node, path))
+            elif node.kind in ("bullet_list", "ordered_list"):
+                for i, item in enumerate(node.children):
+                    assert isinstance(item, Node)
+                    inner = path + ((node, i), (item, 0))
+                    if item.children:
+                        walk(item.children, inner)
+                    else:
+                        rows.append(("empty", item, inner))
+            elif node.children:
+                walk(node.children, path + ((node, 0),))
+            else:
+                rows.append(("empty", node, path + ((node, 0),)))
+
+    walk(doc.body, ())
+    return rows
+
+
+def _start(number: int) -> str:
+    # WeasyPrint ignores `start`; the list-item counter it does follow (browsers follow both, to the same number)
+    return f' start="{number}" style="counter-reset: list-item {number - 1}"' if number != 1 else ""
+
+
+def _frames(path: tuple[tuple[Node, int], ...], used: set[str], side: str, notes: dict[str, int]) -> list[_Frame]:
+    """The containers of one row in one column: a list item or note already begun in an earlier row continues
+    without its marker; an ordered list starts at the number of the row's item."""
+    frames = []
+    for node, index in path:
+        continued = node.id in used
+        if node.kind == "bullet_list":
+            frames.append(_Frame("list", "ul"))
+        elif node.kind == "ordered_list":
+            frames.append(_Frame("list", "ol", _start(node.start + index)))
+        elif node.kind == "item":
+            frames.append(_Frame("item", "li", ' class="continued"' if continued else ""))
+        elif node.kind == "quote":
+            frames.append(_Frame("quote", "blockquote"))
+        elif node.kind == "footnote":
+            number = notes.get(node.label, 0)
+            frames.append(_Frame("notes", "ol", ' class="notes"' + _start(number)))
+            frames.append(_Frame("note", "li", ' class="note continued"' if continued
+                                 else f' class="note" id="fn-{side}-{number}"'))
+    return frames
+
+
+def _rows(translation: Translation, src: languages.Language, tgt: languages.Language, env: dict) -> list[Row]:
+    """Every row of the body, both columns: the same structure around the source's and the translation's block."""
+    source_doc = translation.source
+    sides = (("s", src, {b.id: b for b in source_doc.blocks}), ("t", tgt, {b.id: b for b in translation.blocks}))
+    notes = _note_numbers(source_doc)
+    structure = _structure(source_doc)
+    # the last row of each note gets the link back to the note's first reference
+    last_of_note: dict[str, int] = {}
+    for i, (_, _, path) in enumerate(structure):
+        for node, _ in path:
+            if node.kind == "footnote":
+                last_of_note[node.label] = i
+    used: set[str] = set()
+    rows = []
+    env.setdefault("images", [])
+    env.setdefault("refs", {})
+    for i, (kind, item, path) in enumerate(structure):
+        cells = []
+        for side, lang, blocks in sides:
+            local = {**env, "side": side, "notes": notes}
+            frames = _frames(path, used, side, notes)
+            if kind == "table":
+                html = _table_html(item, blocks, local)
+            elif kind == "empty":
+                html = Markup("")
+            else:
+                html = _leaf_html(blocks[item], local)
+            for node, _ in path:
+                if node.kind == "footnote" and last_of_note.get(node.label) == i:
+                    number = notes.get(node.label, 0)
+                    html = html + Markup(f' <a class="fnback" href="#fnref-{side}-{number}" aria-label="back">↩</a>')
+            cells.append(Cell(lang.code, "rtl" if lang.rtl else "ltr", html,
+                              Markup("".join(f.open() for f in frames)),
+                              Markup("".join(f.close() for f in reversed(frames)))))
+        leaf = sides[0][2][item] if kind == "leaf" else None
+        row_kind = "table" if kind == "table" else "empty" if kind == "empty" else leaf.kind
+        classes = []
+        kinds = [node.kind for node, _ in path]
+        if any(k in ("bullet_list", "ordered_list") for k in kinds):
+            classes.append("in-list")
+        if "quote" in kinds:
+            classes.append("in-quote")
+        if "footnote" in kinds:
+            classes.append("note")
+            if path[0][0].label == next(iter(notes), None) and path[0][0].id not in used:
+                classes.append("first-note")
+        if any(node.id in used for node, _ in path if node.kind in ("item", "footnote", "quote")):
+            classes.append("continued")
+        used.update(node.id for node, _ in path)
+        line = leaf.line if leaf is not None else item.line
+        rows.append(Row(item if isinstance(item, str) else item.id, row_kind, leaf.level if leaf else 0, "",
+                        cells[0], cells[1], line, sum(k in ("bullet_list", "ordered_list", "quote") for k in kinds),
+                        tuple(classes)))
+    return rows
 
 
 def _terms(translation: Translation, src: languages.Language, tgt: languages.Language) -> tuple[Term, ...]:
@@ -283,17 +502,20 @@ def build_pamphlet(
 ) -> Pamphlet:
     src = languages.get(translation.source_lang)
     tgt = languages.get(translation.target_lang)
-    env: dict = {}
-    rows = []
-    for source, target in zip(translation.source.blocks, translation.blocks):
-        rows.append(Row(source.id, source.kind, source.level, source.marker, _cell(source, src, env, keep_whole),
-                        _cell(target, tgt, env, keep_whole), getattr(source, "line", None)))
-    by_id = {r.id: r for r in rows}
+    # shared by every cell's rendering: images named, footnote references made, words kept whole
+    env: dict = {"images": [], "refs": {}, "keep_whole": keep_whole}
+    head = {}
+    targets = {b.id: b for b in translation.blocks}
+    for source in translation.source.blocks:
+        if source.kind in ("title", "subtitle"):
+            head[source.id] = Row(source.id, source.kind, source.level, "", _cell(source, src, env),
+                                  _cell(targets[source.id], tgt, env), source.line)
+    rows = _rows(translation, src, tgt, env)
     meta = translation.source.meta
     body = tuple(r for r in rows if r.kind not in ("title", "subtitle"))
     return Pamphlet(
-        title=by_id["title"],
-        subtitle=by_id.get("subtitle"),
+        title=head["title"],
+        subtitle=head.get("subtitle"),
         rows=body,
         source_lang=src,
         target_lang=tgt,
