@@ -17,7 +17,7 @@ import shlex
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -177,6 +177,7 @@ class Rendered:
     text: str
     unknown: tuple[str, ...] = ()
     spans: Mapping[int, str] = None  # type: ignore[assignment]  # span number -> the words it wraps, as written
+    injected: frozenset[int] = frozenset()  # spans whose glossary term went in at lexical transfer
 
     def __post_init__(self) -> None:
         if self.spans is None:
@@ -300,6 +301,9 @@ class LexicalTerm:
     gender: str
     forms: Mapping[str, str]
     number: str = ""  # the source's number, for source words Apertium does not know (no tags to read it from)
+    # When given, the term goes in only if Apertium's own choice of words for the span lacks one of these lemmas:
+    # a term the engine renders by itself is left to it, and the batch still runs once.
+    unless_lemmas: frozenset[str] = frozenset()
 
     def form(self, tags: Sequence[str]) -> str:
         number = "pl" if "pl" in tags else "sg"
@@ -320,19 +324,50 @@ def _tags(analysis: str) -> list[str]:
     return re.findall(r"<([^>]+)>", analysis)
 
 
-def _inject(stream: str, terms: Sequence[Mapping[int, LexicalTerm]]) -> str:
-    """After lexical selection: the lexical units of each term's span become one unit for the term."""
+def _inject(stream: str, terms: Sequence[Mapping[int, LexicalTerm]]) -> tuple[str, dict[int, frozenset[int]]]:
+    """After lexical selection: the lexical units of each term's span become one unit for the term. Returns the
+    stream and, per segment, the spans whose term went in."""
     segments = re.split(r"(\[<s\d+>\])", stream)
     out: list[str] = [segments[0]]
+    injected: dict[int, frozenset[int]] = {}
     for marker_text, body in zip(segments[1::2], segments[2::2]):
         index = int(marker_text[3:-2])
         wanted = terms[index] if index < len(terms) else {}
         out.append(marker_text)
-        out.append(_inject_segment(body, wanted) if wanted else body)
-    return "".join(out)
+        if wanted:
+            body, done = _inject_segment(body, wanted)
+            injected[index] = done
+        out.append(body)
+    return "".join(out), injected
 
 
-def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
+def _target_lemmas(units: list[re.Match[str]]) -> set[str]:
+    """The words Apertium chose for these units: the lemma of each one's first translation, in lower case."""
+    lemmas: set[str] = set()
+    for m in units:
+        _, targets = _lu_parts(m.group(3))
+        first = (targets[0] if targets else m.group(3)).lstrip("*@#")
+        lemma = _UNESCAPE.sub(r"\1", first.split("<", 1)[0]).replace("#", " ").lower()
+        lemmas.update(lemma.split())
+    return lemmas
+
+
+def _renders_itself(units: list[re.Match[str]], term: LexicalTerm) -> bool:
+    """Apertium chose the glossary's words for the span, and, for a noun term, a noun of the term's gender."""
+    if not term.unless_lemmas <= _target_lemmas(units):
+        return False
+    if term.category != "n":
+        return True
+    genders = set()
+    for m in units:
+        _, targets = _lu_parts(m.group(3))
+        tags = _tags(targets[0]) if targets else []
+        if tags[:1] == ["n"]:
+            genders.update(t for t in tags if t in ("m", "f", "mf", "nt"))
+    return bool(genders) and (not term.gender or term.gender in genders or "mf" in genders)
+
+
+def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> tuple[str, frozenset[int]]:
     units = list(_LU.finditer(body))
     by_span: dict[int, list[re.Match[str]]] = {}
     for m in units:
@@ -341,10 +376,13 @@ def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
                 by_span.setdefault(int(tag[4:]), []).append(m)
     replacements: list[tuple[int, int, str]] = []
     taken: set[int] = set()
+    done: set[int] = set()
     for n, found in sorted(by_span.items()):
         if any(m.start() in taken for m in found):
             continue  # a unit already belongs to another injected term (nested spans): the outer one wins
         term = wanted[n]
+        if term.unless_lemmas and _renders_itself(found, term):
+            continue  # Apertium's own words are the glossary's
         source = _source_side(found, term.category, term.number)
         number = "pl" if "pl" in _tags(source) else "sg"
         target_tags = f"<{term.category}>" + (f"<{term.gender}>" if term.gender else "")
@@ -354,9 +392,10 @@ def _inject_segment(body: str, wanted: Mapping[int, LexicalTerm]) -> str:
         unit = f"[[{'; '.join(blanks)}]]^{source}/{_TERM_LEMMA.format(n)}{target_tags}$"
         replacements.append((found[0].start(), found[-1].end(), unit))
         taken.update(m.start() for m in found)
+        done.add(n)
     for start, end, unit in sorted(replacements, reverse=True):
         body = body[:start] + unit + body[end:]
-    return body
+    return body, frozenset(done)
 
 
 def _source_side(units: list[re.Match[str]], category: str, number: str = "") -> str:
@@ -441,7 +480,7 @@ def _unshout(source: str, rendered: Rendered) -> Rendered:
         return word
 
     new = _CAPS_WORD.sub(lower, text)
-    return rendered if new == text else Rendered(new, rendered.unknown, rendered.spans)
+    return rendered if new == text else replace(rendered, text=new)
 
 
 def _capital_like(source: str, rendered: Rendered) -> Rendered:
@@ -450,7 +489,7 @@ def _capital_like(source: str, rendered: Rendered) -> Rendered:
     i = next((k for k, ch in enumerate(text) if ch.isalnum() and not MARKER_PARTS_RE.match(text, max(0, k - 1))), None)
     if first.isupper() and i is not None and text[i].islower():
         text = text[:i] + text[i].upper() + text[i + 1 :]
-        return Rendered(text, rendered.unknown, rendered.spans)
+        return replace(rendered, text=text)
     return rendered
 
 
@@ -534,10 +573,12 @@ class ApertiumEngine:
         else:
             stages = _stages(mode)
             lexical = _run(stages.lexical, stream, mode)
-            transferred = _run(stages.transfer, _inject(lexical, terms), mode)
+            stream, injected = _inject(lexical, terms)
+            transferred = _run(stages.transfer, stream, mode)
             out = _run(stages.generation, _write_terms(transferred, terms), mode, report=True)
         rendered = [_unshout(t, r) for t, r in zip(texts, decode(out, len(texts)))]
-        if terms:
+        if terms and any(terms):
             # the term's source words went in lower case: a sentence that began with one begins with a capital
-            rendered = [_capital_like(t, r) for t, r in zip(texts, rendered)]
+            rendered = [replace(_capital_like(t, r), injected=injected.get(i, frozenset())) if injected.get(i) else r
+                        for i, (t, r) in enumerate(zip(texts, rendered))]
         return rendered

@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -32,39 +32,34 @@ def _read_until_null(stream) -> str:
         data += byte
 
 
+_HEAD_CATEGORIES = ("det", "n", "adj", "np", "vblex", "prn")
+
+
 @dataclass(frozen=True)
 class Reading:
     """One analysis of a word: lemma and tags ("clase", ("n", "f", "sg")). A contraction ("del" = de + el) has
-    its parts; `head` is the part agreement is about (the article of "del")."""
+    its parts; `head` is the part agreement is about (the article of "del"). The derived fields are worked out
+    once: the agreement check reads them for every word of every candidate sentence."""
 
     parts: tuple[tuple[str, tuple[str, ...]], ...]
+    head: tuple[str, tuple[str, ...]] = field(init=False, compare=False, repr=False)
+    lemma: str = field(init=False, compare=False, repr=False)
+    tags: tuple[str, ...] = field(init=False, compare=False, repr=False)
+    category: str = field(init=False, compare=False, repr=False)
+    gender: str = field(init=False, compare=False, repr=False)
+    number: str = field(init=False, compare=False, repr=False)
 
-    @property
-    def head(self) -> tuple[str, tuple[str, ...]]:
-        for lemma, tags in reversed(self.parts):
-            if tags and tags[0] in ("det", "n", "adj", "np", "vblex", "prn"):
-                return lemma, tags
-        return self.parts[-1]
-
-    @property
-    def lemma(self) -> str:
-        return self.head[0]
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        return self.head[1]
-
-    @property
-    def category(self) -> str:
-        return self.tags[0] if self.tags else ""
-
-    @property
-    def gender(self) -> str:
-        return next((t for t in self.tags if t in ("m", "f", "mf", "nt", "GD")), "")
-
-    @property
-    def number(self) -> str:
-        return next((t for t in self.tags if t in ("sg", "pl", "sp", "ND")), "")
+    def __post_init__(self) -> None:
+        head = next(((lemma, tags) for lemma, tags in reversed(self.parts) if tags and tags[0] in _HEAD_CATEGORIES),
+                    self.parts[-1])
+        tags = head[1]
+        values = {
+            "head": head, "lemma": head[0], "tags": tags, "category": tags[0] if tags else "",
+            "gender": next((t for t in tags if t in ("m", "f", "mf", "nt", "GD")), ""),
+            "number": next((t for t in tags if t in ("sg", "pl", "sp", "ND")), ""),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     def __str__(self) -> str:
         return "+".join(lemma + "".join(f"<{t}>" for t in tags) for lemma, tags in self.parts)

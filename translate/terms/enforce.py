@@ -85,6 +85,7 @@ class State:
     tgt: str
     engine_text: str = ""  # the engine's own sentence (term markers taken out)
     engine_problems: int = 0
+    injected: list[int] = field(default_factory=list)  # hits an engine put in at lexical transfer in its first pass
     problem_spans: list = field(default_factory=list)  # agreement problems in the engine's sentence
     renderings: dict[int, str] = field(default_factory=dict)  # hit index -> the engine's words for it
     spanned: str = ""  # the engine's sentence with each term's span markers still in (engines that carry spans)
@@ -224,8 +225,9 @@ def _needs_engine(text: str) -> bool:
 
 def engine_pass(states: list[State], context: Context) -> None:
     """The whole batch through the engine once. Engines that carry spans get each term wrapped, so the output
-    shows the engine's own words for it; Argos gives n-best lists when a segment has terms; keep entries are
-    masked for engines that do not carry spans (NMT models translate names)."""
+    shows the engine's own words for it, and an engine that takes terms at lexical transfer gets them there
+    wherever its own words differ from the glossary's; Argos gives n-best lists when a segment has terms; keep
+    entries are masked for engines that do not carry spans (NMT models translate names)."""
     engine = context.engine
     spans = getattr(engine, "carries_spans", False)
     todo = [s for s in states if _needs_engine(s.item.text)]
@@ -234,31 +236,63 @@ def engine_pass(states: list[State], context: Context) -> None:
             s.engine_text = s.item.text
     if not todo:
         return
-    if spans:
-        rendered = engine.render([_wrap_terms(s.item) for s in todo], context.src, context.tgt)
-        for s, r in zip(todo, rendered):
-            s.spanned = r.text
-            s.renderings = {i: r.spans.get(s.item.base + i, "") for i in range(len(s.item.hits))}
-            s.engine_text = _without_markers_from(r.text, s.item.base)
-            # the glossary's own words are its business: the check reports them
-            glossary_words = {w for h in s.item.hits for w in re.findall(r"\w[\w'’-]*", h.text)}
-            glossary_words |= {p for w in list(glossary_words) for p in w.split("-")}
-            s.unknown = tuple(w for w in r.unknown if w not in glossary_words)
-    else:
-        masked = [_mask_terms(s.item, [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep"]) for s in todo]
-        with_terms = any(s.item.hits for s in todo)
-        method = getattr(engine, "hypotheses", None)
-        if method is not None and with_terms and context.hypotheses > 1:
-            lists = method(masked, context.src, context.tgt, context.hypotheses)
-        else:
-            lists = [[t] for t in engine.translate(masked, context.src, context.tgt)]
-        for s, hyps in zip(todo, lists):
-            restored = [_restore(s, h) for h in hyps]
-            s.engine_text, s.alternatives = restored[0], restored[1:]
+    if not spans:
+        _engine_pass_plain(todo, context)
+        return
+    lexical = getattr(engine, "lexical_terms", False)
+    terms = [{s.item.base + i: _lexical_term(h.entry, s.expected[i], context, unless=True)
+              for i, h in enumerate(s.item.hits)} for s in todo] if lexical else None
+    first = engine.render([_wrap_terms(s.item) for s in todo], context.src, context.tgt, terms) if lexical \
+        else engine.render([_wrap_terms(s.item) for s in todo], context.src, context.tgt)
+    # A sentence with a term put in that reads with an agreement problem is measured against the engine's own
+    # sentence, which then has to be made: "no worse than the engine" needs the engine's sentence.
+    own: list[State] = []
+    for s, r in zip(todo, first):
+        s.injected = [i for i in range(len(s.item.hits)) if s.item.base + i in r.injected]
+        _take_rendering(s, r)
+        if s.injected and _problems(s, s.engine_text, context):
+            own.append(s)
+    injected_text = {id(s): s.engine_text for s in own}
+    if own:
+        for s, r in zip(own, engine.render([_wrap_terms(s.item) for s in own], context.src, context.tgt)):
+            _take_rendering(s, r)
     for s in todo:
         s.problem_spans = _problems(s, s.engine_text, context)
         s.engine_problems = len(s.problem_spans)
-        masked_keep = [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep" and not spans]
+        if id(s) in injected_text:
+            _offer(s, s.engine_text, "engine", [], context, own=True)
+            _offer(s, injected_text[id(s)], "lexical", s.injected, context)
+        elif s.injected:
+            _offer(s, s.engine_text, "lexical", s.injected, context)
+        else:
+            _offer(s, s.engine_text, "engine", [], context, own=True)
+
+
+def _take_rendering(s: State, r) -> None:
+    s.spanned = r.text
+    s.renderings = {i: r.spans.get(s.item.base + i, "") for i in range(len(s.item.hits))}
+    s.engine_text = _without_markers_from(r.text, s.item.base)
+    # the glossary's own words are its business: the check reports them
+    glossary_words = {w for h in s.item.hits for w in re.findall(r"\w[\w'’-]*", h.text)}
+    glossary_words |= {p for w in list(glossary_words) for p in w.split("-")}
+    s.unknown = tuple(w for w in r.unknown if w not in glossary_words)
+
+
+def _engine_pass_plain(todo: list[State], context: Context) -> None:
+    engine = context.engine
+    masked = [_mask_terms(s.item, [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep"]) for s in todo]
+    with_terms = any(s.item.hits for s in todo)
+    method = getattr(engine, "hypotheses", None)
+    if method is not None and with_terms and context.hypotheses > 1:
+        lists = method(masked, context.src, context.tgt, context.hypotheses)
+    else:
+        lists = [[t] for t in engine.translate(masked, context.src, context.tgt)]
+    for s, hyps in zip(todo, lists):
+        restored = [_restore(s, h) for h in hyps]
+        s.engine_text, s.alternatives = restored[0], restored[1:]
+        s.problem_spans = _problems(s, s.engine_text, context)
+        s.engine_problems = len(s.problem_spans)
+        masked_keep = [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep"]
         _offer(s, s.engine_text, "placeholder", masked_keep, context, own=True)
 
 
@@ -308,14 +342,18 @@ def lexical(states: list[State], context: Context) -> None:
         _offer(s, _without_markers_from(r.text, s.item.base), "lexical", missing, context)
 
 
-def _lexical_term(entry: GlossaryEntry, want: Expected, context: Context):
+def _lexical_term(entry: GlossaryEntry, want: Expected, context: Context, unless: bool = False):
+    """The term as the engine's lexical transfer takes it; with `unless`, only where the engine's own words
+    differ from the glossary's (their lemmas, for the first pass)."""
     from ..engines.apertium import LexicalTerm
 
+    lemmas = _lemmas(want.text, context) if unless else frozenset()
     if want.category == "keep":
-        return LexicalTerm("np", "", {"": want.text})
+        return LexicalTerm("np", "", {"": want.text}, unless_lemmas=lemmas)
     gender = {"m": "m", "f": "f", "n": "nt", "mf": "mf"}.get(want.gender, "")
     if want.category == "adj":
-        return LexicalTerm("adj", gender or "", adjective_forms(entry, context.tgt, context.target_morph))
+        return LexicalTerm("adj", gender or "", adjective_forms(entry, context.tgt, context.target_morph),
+                           unless_lemmas=lemmas)
     singular = entry.number_form(context.tgt, "sg")
     plural = entry.number_form(context.tgt, "pl")
     forms = {want.number: want.text}
@@ -323,7 +361,24 @@ def _lexical_term(entry: GlossaryEntry, want: Expected, context: Context):
         forms["sg"] = singular
     if plural and "pl" not in forms:
         forms["pl"] = plural
-    return LexicalTerm("n", gender or "m", forms, want.number)
+    return LexicalTerm("n", gender or "m", forms, want.number, unless_lemmas=lemmas)
+
+
+_FUNCTION = {"de", "del", "la", "el", "los", "las", "les", "els", "d'", "l'", "y", "i", "e", "o", "a", "al", "en"}
+
+
+def _lemmas(text: str, context: Context) -> frozenset[str]:
+    """The content words of a glossary form as lemmas ("clases obreras" -> {clase, obrero}), lower case; a word
+    the analyser does not know stands for itself."""
+    words = [w for w in re.findall(r"\w[\w'’-]*", text.lower()) if w not in _FUNCTION]
+    morph = context.target_morph
+    if morph is None:
+        return frozenset(words) or frozenset({text.lower()})
+    out = set()
+    for word, readings in zip(words, morph.analyse(words)):
+        nominal = [r for r in readings if r.category in ("n", "adj", "np")] or list(readings)
+        out.add(nominal[0].lemma.lower() if nominal else word)
+    return frozenset(out) or frozenset({text.lower()})
 
 
 def substitute(states: list[State], context: Context) -> None:

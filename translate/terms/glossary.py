@@ -16,6 +16,7 @@ is the source, inflections when it is the target); `forbidden` renderings the ch
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,38 +46,61 @@ class Glossary:
         return [e for e in self.entries if e.source_forms(src) and e.preferred(tgt) is not None]
 
 
+@functools.lru_cache(maxsize=None)
 def term_pattern(term: str, case_sensitive: bool) -> re.Pattern[str]:
-    """A whole-word pattern for `term`, any run of spaces matching any run of spaces."""
+    """A whole-word pattern for `term`, any run of spaces matching any run of spaces (compiled once per run)."""
     words = [re.escape(w) for w in term.split()]
     body = r"\s+".join(words)
     return re.compile(rf"(?<!\w){body}(?!\w)", 0 if case_sensitive else re.IGNORECASE)
 
 
+_FIRST_WORD = re.compile(r"\w+")
+
+
+def _first_word(form: str) -> str:
+    """What a text must contain for `form` to be in it: the form's first run of word characters, folded."""
+    m = _FIRST_WORD.search(form)
+    return m.group(0).casefold() if m else ""
+
+
 class TermMatcher:
-    """Finds glossary entries in text of one source language: whole words, longest match wins overlaps."""
+    """Finds glossary entries in text of one source language: whole words, longest match wins overlaps.
+
+    The forms are indexed by their first word, so a segment is only searched for the forms whose first word it
+    contains: a few patterns per segment instead of the whole glossary's."""
 
     def __init__(self, entries: Iterable[GlossaryEntry], src: str, tgt: str | None = None):
         self.src = src
-        self._patterns: list[tuple[re.Pattern[str], GlossaryEntry]] = []
+        self._by_word: dict[str, list[tuple[int, re.Pattern[str], GlossaryEntry]]] = {}
+        self._always: list[tuple[int, re.Pattern[str], GlossaryEntry]] = []  # forms with no word character
         for entry in entries:
             if tgt is not None and entry.preferred(tgt) is None:
                 continue
             for form in entry.source_forms(src):
-                self._patterns.append((term_pattern(form, entry.case_sensitive), entry))
+                item = (len(self._always) + sum(map(len, self._by_word.values())), term_pattern(form, entry.case_sensitive), entry)
+                key = _first_word(form)
+                (self._by_word.setdefault(key, []) if key else self._always).append(item)
 
     def __bool__(self) -> bool:
-        return bool(self._patterns)
+        return bool(self._by_word or self._always)
+
+    def _candidates(self, text: str) -> list[tuple[int, re.Pattern[str], GlossaryEntry]]:
+        words = {w.casefold() for w in _FIRST_WORD.findall(text)}
+        found = list(self._always)
+        for word in words:
+            found.extend(self._by_word.get(word, ()))
+        return found
 
     def find(self, text: str) -> list[TermHit]:
         candidates = [
-            TermHit(entry, m.start(), m.end(), m.group(0))
-            for pattern, entry in self._patterns
+            (order, TermHit(entry, m.start(), m.end(), m.group(0)))
+            for order, pattern, entry in self._candidates(text)
             for m in pattern.finditer(text)
         ]
-        # Longest first, then leftmost; a candidate overlapping a chosen one loses.
-        candidates.sort(key=lambda h: (-(h.end - h.start), h.start))
+        # Longest first, then leftmost, then the glossary's order; a candidate overlapping a chosen one loses.
+        candidates.sort(key=lambda c: (-(c[1].end - c[1].start), c[1].start, c[0]))
         chosen: list[TermHit] = []
-        for hit in candidates:
+        for _, hit in candidates:
             if all(hit.end <= c.start or hit.start >= c.end for c in chosen):
                 chosen.append(hit)
         return sorted(chosen, key=lambda h: h.start)
