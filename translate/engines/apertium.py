@@ -10,6 +10,8 @@ form is written in just before the generator (see `LexicalTerm`).
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import os
 import re
@@ -493,50 +495,99 @@ def _capital_like(source: str, rendered: Rendered) -> Rendered:
     return rendered
 
 
-def _run(command: str, stream: str, what: str, report: bool = False) -> str:
-    """Run one shell pipeline of Apertium's stages on `stream`. With `report`, progress moves as each segment
-    comes out (in null-flush mode a segment's output ends with a null byte as soon as it is done)."""
-    from . import segments_done
+class _Pipeline:
+    """One group of a mode's stages as a long-lived shell pipeline in null-flush mode, as Apertium's own web
+    service runs them: a batch goes in, one null byte comes out per segment, and the next batch finds the
+    dictionaries loaded (starting eleven processes costs more than translating a short batch)."""
 
-    try:
-        proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", command], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise EngineError(f"cannot run apertium {what}: {exc}") from None
-    errors: list[bytes] = []
+    def __init__(self, command: str, what: str):
+        self.command = command
+        self.what = what
+        self.proc: subprocess.Popen | None = None
+        self.errors: list[bytes] = []
+        self.lock = threading.Lock()
 
-    def feed() -> None:
+    def _start(self) -> subprocess.Popen:
         try:
-            proc.stdin.write(stream.encode("utf-8"))
-            proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
+            proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", self.command], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise EngineError(f"cannot run apertium {self.what}: {exc}") from None
+        self.errors = []
 
-    threads = [threading.Thread(target=feed, daemon=True),
-               threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
-    for thread in threads:
-        thread.start()
-    timed_out: list[bool] = []
-    timer = threading.Timer(TIMEOUT, lambda: (timed_out.append(True), proc.kill()))
-    timer.start()
-    chunks = []
-    try:
-        while chunk := proc.stdout.read1(65536):
-            chunks.append(chunk)
-            if report:
-                segments_done(chunk.count(b"\0"))
-        returncode = proc.wait()
-    finally:
-        timer.cancel()
-    for thread in threads:
-        thread.join(5)
-    if timed_out:
-        raise EngineError(f"apertium {what} did not finish in {TIMEOUT // 60} minutes")
-    out = b"".join(chunks).decode("utf-8", "replace")
-    if returncode != 0 or (not out.strip() and stream.strip("\0\n")):
-        detail = (b"".join(errors).decode("utf-8", "replace").strip().splitlines() or ["no output"])[-1]
-        raise EngineError(f"apertium {what} failed (exit {returncode}): {detail}")
-    return out
+        def drain(stream=proc.stderr, errors=self.errors) -> None:
+            for line in iter(stream.readline, b""):
+                errors.append(line)
+                del errors[:-20]
+
+        threading.Thread(target=drain, daemon=True).start()
+        return proc
+
+    def run(self, stream: str, count: int, report: bool = False) -> str:
+        """`stream` holds `count` segments, each ending with a null byte; their output, in order."""
+        from . import segments_done
+
+        if count == 0:
+            return ""
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self.proc = self._start()
+            proc = self.proc
+            data = stream.encode("utf-8")
+
+            def feed() -> None:
+                try:
+                    proc.stdin.write(data)
+                    proc.stdin.flush()
+                except (BrokenPipeError, OSError, ValueError):
+                    pass
+
+            writer = threading.Thread(target=feed, daemon=True)
+            writer.start()
+            timed_out = threading.Event()
+            timer = threading.Timer(TIMEOUT, lambda: (timed_out.set(), proc.kill()))
+            timer.start()
+            chunks: list[bytes] = []
+            seen = 0
+            try:
+                while seen < count:
+                    chunk = proc.stdout.read1(65536)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    done = chunk.count(b"\0")
+                    seen += done
+                    if report:
+                        segments_done(done)
+            finally:
+                timer.cancel()
+            writer.join(5)
+            if seen < count:
+                proc.kill()
+                proc.wait()
+                self.proc = None
+                if timed_out.is_set():
+                    raise EngineError(f"apertium {self.what} did not finish in {TIMEOUT // 60} minutes")
+                said = b"".join(self.errors).decode("utf-8", "replace").strip().splitlines()
+                detail = said[-1] if said else f"it returned {seen} of {count} segments"
+                raise EngineError(f"apertium {self.what} failed (exit {proc.returncode}): {detail}")
+            return b"".join(chunks).decode("utf-8", "replace")
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+@functools.lru_cache(maxsize=None)
+def _pipelines(mode: str) -> tuple[_Pipeline, _Pipeline, _Pipeline]:
+    stages = _stages(mode)
+    pipes = (_Pipeline(stages.lexical, mode), _Pipeline(stages.transfer, mode), _Pipeline(stages.generation, mode))
+    atexit.register(lambda: [p.close() for p in pipes])
+    return pipes
 
 
 class ApertiumEngine:
@@ -568,14 +619,16 @@ class ApertiumEngine:
         if mode is None:
             raise EngineError(f"apertium has no {src}-{tgt} pair installed")
         stream = encode(texts)
-        if not terms or not any(terms):
-            out = _run(f"apertium -z -f none {shlex.quote(mode)}", stream, mode, report=True)
-        else:
-            stages = _stages(mode)
-            lexical = _run(stages.lexical, stream, mode)
-            stream, injected = _inject(lexical, terms)
-            transferred = _run(stages.transfer, stream, mode)
-            out = _run(stages.generation, _write_terms(transferred, terms), mode, report=True)
+        lexical, transfer, generation = _pipelines(mode)
+        count = len(texts)
+        injected: dict[int, frozenset[int]] = {}
+        stream = lexical.run(stream, count)
+        if terms and any(terms):
+            stream, injected = _inject(stream, terms)
+        stream = transfer.run(stream, count)
+        if terms and any(terms):
+            stream = _write_terms(stream, terms)
+        out = generation.run(stream, count, report=True)
         rendered = [_unshout(t, r) for t, r in zip(texts, decode(out, len(texts)))]
         if terms and any(terms):
             # the term's source words went in lower case: a sentence that began with one begins with a capital

@@ -192,7 +192,9 @@ def _offer(state: State, text: str, strategy: str, touched: Sequence[int], conte
         strategies[state.item.hits[i].entry.id] = strategy
     problems = len(_problems(state, text, context))
     # the engine's own sentence must be clean to be taken at once; another strategy may mend its agreement
-    if problems <= state.engine_problems and (not own or problems == 0):
+    # the engine's own sentence is taken at once unless a term stands in a phrase that does not agree, which
+    # another strategy may mend
+    if problems <= state.engine_problems and (not own or problems == 0 or not _missing(state, text)):
         state.best = (problems, text, strategies)
         state.done = True
     elif state.best is None or problems < state.best[0]:
@@ -328,6 +330,8 @@ def lexical(states: list[State], context: Context) -> None:
     batch = []
     for s in states:
         missing = _missing(s, s.engine_text)
+        if set(missing) <= set(s.injected):
+            continue  # the first pass put these in already: the same again would give the same sentence
         terms = {}
         for i in missing:
             hit, want = s.item.hits[i], s.expected[i]
