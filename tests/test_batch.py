@@ -167,7 +167,7 @@ def test_parallel_jobs_give_the_same_outputs(tmp_path, mini_glossary):
 def test_killed_job_leaves_no_partial_output_and_the_rerun_finishes_the_same(tmp_path, mini_glossary):
     sources = tmp_path / "src"
     news_articles(sources, 8)
-    shutil_args = ["--to", "es,ca", "--engine", "apertium", "-g", str(mini_glossary), "--format", "md"]
+    shutil_args = ["--to", "es,ca", "--engine", "apertium", "-g", str(mini_glossary), "--format", "md", "--jobs", "1"]
     reference = tmp_path / "reference"
     assert run_cli("run", str(sources), *shutil_args, "-o", str(reference), "--no-memory").returncode == 0
 

@@ -39,8 +39,9 @@ def _shape(tree):
 
 
 def test_markdown_round_trip_keeps_tree_text_and_markup():
-    from translate.data import Document, Meta
     from pathlib import Path
+
+    from translate.data import Document, Meta
 
     tree, blocks = parse_body(SAMPLE)
     written = document_markdown(Document(Path("a.md"), "a", Meta("T"), blocks, tree))

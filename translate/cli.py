@@ -81,7 +81,7 @@ def run(
     pdf_variant: Optional[str] = typer.Option(None, "--pdf-variant", help="pdf/a-3u+pdf/ua-1 (default), pdf/a-3u, pdf/ua-1 or none."),
     marks: Optional[bool] = typer.Option(None, "--marks/--no-marks", help="Crop marks (and fold marks on booklet sheets) in a bleed around the page."),
     theme: Optional[Path] = typer.Option(None, "--theme", help="Folder of templates/CSS that override the built-in design."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Language pairs translated in parallel processes."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes for language pairs and PDFs [default: the CPUs this process may use]."),
     memory: Optional[bool] = typer.Option(None, "--memory/--no-memory", help="Use the translation memory under the output folder."),
     terms: bool = typer.Option(False, "--terms", help="Print every glossary term of every article and language."),
     config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml if present]."),

@@ -36,7 +36,7 @@ class ProjectConfig:
     marks: bool = False
     formats: tuple[str, ...] = ("md", "pdf")
     theme: Path | None = None
-    jobs: int = 1
+    jobs: int = 0  # 0: as many as the CPUs this process may use
     strict_terms: bool = False
     memory: bool = True
     path: Path | None = field(default=None, compare=False)  # the file this came from
@@ -122,7 +122,7 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "marks": ("marks", _bool, "crop and fold marks in a bleed around the page or sheet"),
     "formats": ("formats", _formats, "outputs to write: md, pdf, html"),
     "theme": ("theme", _path, "folder of templates and CSS overriding the built-in theme"),
-    "jobs": ("jobs", _jobs, "language pairs translated in parallel processes"),
+    "jobs": ("jobs", _jobs, "worker processes for language pairs and PDFs (default: the CPUs)"),
     "strict_terms": ("strict_terms", _bool, "fail the run when a glossary term is not realized"),
     "memory": ("memory", _bool, "keep a translation memory under the output folder"),
 }

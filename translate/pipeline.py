@@ -301,7 +301,9 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
     machine's cores between them. progress(target, kind, n) reports segments cached or translated as they are,
     from the worker processes too."""
     pairs = job.pairs()
-    jobs = min(job.config.jobs, len(pairs))
+    jobs = min(workers(job), len(pairs))
+    if not job.config.jobs and job.segment_count() < PARALLEL_SEGMENTS:
+        jobs = 1  # the default: a small job is quicker in one process
     results: dict[tuple[str, str], list[Translation]] = {}
     if jobs <= 1:
         for src, tgt, docs in pairs:
@@ -397,10 +399,43 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 
+# A worker process costs about a second to start (Python, WeasyPrint, fontconfig): below these sizes a job is
+# quicker in one process, unless --jobs says otherwise. Workers are replaced after RENDERS_PER_WORKER PDFs, so a
+# long job's memory stays bounded.
+PARALLEL_SEGMENTS = 300
+PARALLEL_RENDERS = 4
+RENDERS_PER_WORKER = 20
+
+
+def workers(job: Job) -> int:
+    """Worker processes the job may use: --jobs, else the CPUs this process may use."""
+    from .engines.argos import available_cpus
+
+    return job.config.jobs or available_cpus()
+
+
+@dataclass(frozen=True)
+class _Render:
+    translation: Translation
+    path: Path
+    fmt: str
+    outputs: tuple[Path, ...]
+    inputs: str
+
+
+def _render(task: _Render, options) -> Path:
+    """One PDF or HTML page, in this process or a worker's."""
+    from .publish.render import render_html, render_pdf
+
+    (render_pdf if task.fmt == "pdf" else render_html)(task.translation, task.path, options)
+    return task.path
+
+
 def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None,
               on_render: Callable[[Path], None] | None = None) -> list[Written]:
-    """Write every output; an output whose inputs have not changed since it was written is left alone.
-    on_render(path) is called before a PDF or HTML page is rendered, on_written(path) after."""
+    """Write every output; an output whose inputs have not changed since it was written is left alone. PDFs and
+    HTML pages are rendered in worker processes when there are several (see workers()).
+    on_render(path) is called as a PDF or HTML page starts, on_written(path) when it is written."""
     import json
 
     from .publish.writer import translation_markdown
@@ -408,39 +443,70 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     formats = job.config.formats
     memory = open_memory(job)
     options = render_options(job) if ("pdf" in formats or "html" in formats) else None
-    written = []
+    done: dict[int, list[Path]] = {}
+    skipped: dict[int, list[Path]] = {}
+    tasks: list[tuple[int, _Render]] = []
     try:
-        for translation in translations:
+        for i, translation in enumerate(translations):
             paths = output_paths(job.out, translation)
-            done: list[Path] = []
-            skipped: list[Path] = []
+            done[i], skipped[i] = [], []
             report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
             texts = {"terms": report_json}
             if "md" in formats:
                 texts["md"] = translation_markdown(translation)
             for kind, text in texts.items():
-                (done if _write_if_changed(paths[kind], text) else skipped).append(paths[kind])
+                (done[i] if _write_if_changed(paths[kind], text) else skipped[i]).append(paths[kind])
             for fmt in ("pdf", "html"):
                 if fmt not in formats:
                     continue
                 path = paths[fmt]
-                outputs = [path] + ([paths["booklet"]] if fmt == "pdf" and options.booklet else [])
+                outputs = (path,) + ((paths["booklet"],) if fmt == "pdf" and options.booklet else ())
                 inputs = _render_inputs(translation, options, fmt)
                 if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
-                    skipped.extend(outputs)
+                    skipped[i].extend(outputs)
                     continue
-                from .publish.render import render_html, render_pdf
+                tasks.append((i, _Render(translation, path, fmt, outputs, inputs)))
 
+        def finished(i: int, task: _Render) -> None:
+            if memory is not None:
+                memory.record_output(task.path, task.inputs)
+            done[i].extend(task.outputs)
+            if on_written:
+                on_written(task.path)
+
+        count = min(workers(job), len(tasks))
+        if count <= 1 or (not job.config.jobs and len(tasks) < PARALLEL_RENDERS):
+            for i, task in tasks:
                 if on_render:
-                    on_render(path)
-                (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
-                if memory is not None:
-                    memory.record_output(path, inputs)
-                done.extend(outputs)
-                if on_written:
-                    on_written(path)
-            written.append(Written(translation, tuple(done), tuple(skipped)))
+                    on_render(task.path)
+                _render(task, options)
+                finished(i, task)
+        else:
+            _render_in_workers(tasks, options, count, on_render, finished)
     finally:
         if memory is not None:
             memory.close()
-    return written
+    return [Written(t, tuple(done[i]), tuple(skipped[i])) for i, t in enumerate(translations)]
+
+
+def _render_in_workers(tasks, options, count: int, on_render, finished) -> None:
+    """Render in `count` spawned processes, at most `count` tasks out at a time (each carries its translation),
+    reported in the order they finish."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")
+    pending = list(reversed(tasks))
+    running: dict = {}
+    with ProcessPoolExecutor(max_workers=count, mp_context=context, max_tasks_per_child=RENDERS_PER_WORKER) as pool:
+        while pending or running:
+            while pending and len(running) < count:
+                i, task = pending.pop()
+                if on_render:
+                    on_render(task.path)
+                running[pool.submit(_render, task, options)] = (i, task)
+            ready, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in ready:
+                i, task = running.pop(future)
+                future.result()  # a worker's error (a theme's, a full disk) is the run's
+                finished(i, task)

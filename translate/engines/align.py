@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
+
 @dataclass(frozen=True)
 class Piece:
     text: str  # the characters of the text it stands for, spaces before it included

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -703,8 +704,11 @@ def _machine_line(T: Speaker, source: str) -> str:
 
 def _html(
     translation: Translation, options: RenderOptions, standalone: bool, reviewed: int = 0,
-    setting: Typesetting = Typesetting(),
+    setting: Typesetting = Typesetting(), css_apart: list[str] | None = None,
 ) -> tuple[str, list[str], Pamphlet]:
+    """The pamphlet's HTML, the theme URLs refused, the pamphlet. Given `css_apart` (a list, for the PDF of a
+    pamphlet without a theme), the stylesheets are left out of the page and put in it, for WeasyPrint to parse
+    once per process rather than once per page."""
     validate_options(options)
     pamphlet = build_pamphlet(translation, options.glossaries, options.generated, reviewed, setting.keep_whole)
     theme = Path(options.theme) if options.theme else None
@@ -739,6 +743,9 @@ def _html(
     try:
         # one <style> each: a theme's own @import rules stay at the top of their sheet, where CSS reads them
         stylesheets = [Markup(env.get_template(name).render(context)) for name in STYLESHEETS]
+        if css_apart is not None and theme is None:
+            css_apart.extend(str(css) for css in stylesheets if str(css).strip())
+            stylesheets = []
         html = env.get_template(TEMPLATE).render(context, stylesheets=stylesheets)
     except TemplateError as exc:
         if theme is None:
@@ -801,14 +808,34 @@ def _refusing_fetcher():
     return _fetcher(None)
 
 
-def _layout(html: str, theme: Path | None):
-    """WeasyPrint's layout of `html` (a Document of pages), and the URLs its fetcher refused."""
+@lru_cache(maxsize=1)
+def _font_config():
+    """One font configuration per process: fontconfig's view of the machine's fonts is made once."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+@lru_cache(maxsize=16)
+def _parsed_css(text: str):
+    """The package's stylesheet for one paper, layout and language, parsed once per process (it is the same for
+    every article of a job)."""
+    from weasyprint import CSS
+
+    return CSS(string=text, url_fetcher=_refusing_fetcher(), font_config=_font_config())
+
+
+def _layout(html: str, theme: Path | None, css: Sequence[str] = ()):
+    """WeasyPrint's layout of `html` (a Document of pages), and the URLs its fetcher refused. `css`: stylesheets
+    kept out of the page (see _html)."""
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     fetcher = _fetcher(theme)
     base_url = theme.resolve().as_uri() + "/" if theme is not None else None
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(), fetcher.refused
+    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        stylesheets=[_parsed_css(text) for text in css], font_config=_font_config())
+    return document, fetcher.refused
 
 
 def _write(document, pdf_variant: str | None) -> bytes:
@@ -913,8 +940,10 @@ def typeset(translation: Translation, options: RenderOptions = RenderOptions(), 
     setting = Typesetting(fonts=_FONTS_SEEN.get(key, _first_guess(translation)), booklet=options.booklet)
     refused: list[str] = []
     for attempt in range(1, MAX_PASSES + 1):
-        html, _, pamphlet = _html(translation, options, standalone=False, reviewed=reviewed, setting=setting)
-        document, refused = _layout(html, theme)
+        css: list[str] = []
+        html, _, pamphlet = _html(translation, options, standalone=False, reviewed=reviewed, setting=setting,
+                                  css_apart=css)
+        document, refused = _layout(html, theme, css)
         if on_pass:
             on_pass(attempt)
         changes: dict = {}

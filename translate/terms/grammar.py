@@ -9,6 +9,7 @@ own sentence and the enforced one, so the glossary can be held to "no worse than
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -100,6 +101,12 @@ def _all_nominal(tok: Token) -> bool:
 
 def problems(text: str, morph: Morphology, known: Known = ()) -> list[Problem]:
     """Every noun phrase of `text` that cannot agree, left to right."""
+    return list(_problems(text, morph, tuple(known)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _problems(text: str, morph: Morphology, known: tuple) -> tuple[Problem, ...]:
+    # the same sentence is read for the engine's candidate, the chosen one and the report
     toks = tokens(text, morph, known)
     found: list[tuple[int, int]] = []
     for i, tok in enumerate(toks):
@@ -136,7 +143,7 @@ def problems(text: str, morph: Morphology, known: Known = ()) -> list[Problem]:
                 found.append((i, j))
                 break
             j += 1
-    return [Problem(toks[a].start, toks[b].end, text[toks[a].start : toks[b].end]) for a, b in found]
+    return tuple(Problem(toks[a].start, toks[b].end, text[toks[a].start : toks[b].end]) for a, b in found)
 
 
 def _agrees_with_earlier_head(toks: Sequence[Token], noun: int, adjectives: Sequence[Reading]) -> bool:
