@@ -175,6 +175,8 @@ def run(
     for item in written:
         for line in term_problems(item.translation):
             typer.echo(line, err=True)
+    for line in untranslated_lines(written, bool(terms)):
+        typer.echo(line, err=True)
     if project.strict_terms and (missing or ungrammatical):
         said = [f"{missing} glossary term(s) not realized"] if missing else []
         said += [f"{ungrammatical} in a phrase that does not agree (grammar)"] if ungrammatical else []
@@ -291,10 +293,21 @@ def term_problems(translation) -> list[str]:
 
         lines.append(f"{place} [{tgt}] '{check.source}' → '{check.found}' in a phrase that does not agree: "
                      f"grammar: \"{check.grammar}\": «{snippet(strip_markers(target), check.grammar)}»")
-    if translation.report.unknown:
-        lines.append(f"{slug} [{tgt}]: left in {_language_name(translation.source_lang)} by the engine: "
-                     f"{', '.join(translation.report.unknown)}")
     return lines
+
+
+def untranslated_lines(written, every: bool) -> list[str]:
+    """The words engines left in the source language: per translation with --terms, else one line for the run
+    (they are in each terms.json, 'left_untranslated')."""
+    with_words = [item.translation for item in written if item.translation.report.unknown]
+    if not with_words:
+        return []
+    if every:
+        return [f"{_shown(t.source.path)} [{t.target_lang}]: left in {_language_name(t.source_lang)} by the engine: "
+                f"{', '.join(t.report.unknown)}" for t in with_words]
+    words = sum(len(t.report.unknown) for t in with_words)
+    return [f"{words} word(s) left untranslated by the engine in {len(with_words)} translation(s): names, and "
+            f"words its dictionary lacks (listed in each .terms.json; --terms shows them)"]
 
 
 def _language_name(code: str) -> str:

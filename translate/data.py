@@ -22,7 +22,7 @@ numbered list items and quoted paragraphs in one run) to these, for anything sto
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -294,6 +294,11 @@ class TermCheck:
         """Realized and grammatical: what --strict-terms asks of every occurrence."""
         return self.realized and not self.grammar
 
+    def to_json(self) -> dict:
+        return {"segment_id": self.segment_id, "entry_id": self.entry_id, "source": self.source,
+                "expected": self.expected, "realized": self.realized, "strategy": self.strategy, "found": self.found,
+                "forbidden": list(self.forbidden), "reason": self.reason, "grammar": self.grammar}
+
 
 @dataclass(frozen=True)
 class TermReport:
@@ -340,7 +345,7 @@ class TermReport:
             "agreement_problems": self.problems,
             "words": self.words,
             "left_untranslated": list(self.unknown),
-            "occurrences": [asdict(c) | {"forbidden": list(c.forbidden)} for c in self.checks],
+            "occurrences": [c.to_json() for c in self.checks],
         }
 
 

@@ -48,6 +48,10 @@ MIGRATIONS = (
     """
     ALTER TABLE segments ADD COLUMN notes TEXT NOT NULL DEFAULT '{}';
     """,
+    # the SHA-256 of an output as written, so an unchanged re-run can tell it is still the file it wrote
+    """
+    ALTER TABLE outputs ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 # Bumped when the glossary's enforcement changes what it writes, so remembered segments are made again.
@@ -163,9 +167,14 @@ class TranslationMemory:
         row = self.db.execute("SELECT inputs FROM outputs WHERE path=?", (str(path.resolve()),)).fetchone()
         return row[0] if row else None
 
-    def record_output(self, path: Path, inputs: str) -> None:
+    def record_output(self, path: Path, inputs: str, digest: str = "") -> None:
         with self.atomic():
-            self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?,?,?)", (str(path.resolve()), inputs, time.time()))
+            self.db.execute("INSERT OR REPLACE INTO outputs (path, inputs, written, digest) VALUES (?,?,?,?)",
+                            (str(path.resolve()), inputs, time.time(), digest))
+
+    def output_digest(self, path: Path) -> str:
+        row = self.db.execute("SELECT digest FROM outputs WHERE path=?", (str(path.resolve()),)).fetchone()
+        return row[0] if row else ""
 
     # --- maintenance ------------------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ Everything is read, validated and translated before anything is written, so bad 
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ from .errors import UserError
 from .memory import TranslationMemory, entry_fingerprint, segment_key
 from .publish.writer import block_markdown
 from .terms.check import check_terms
-from .terms.glossary import TermMatcher
+from .terms.glossary import matcher as shared_matcher
 
 MARKER_SPLIT_RE = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}]\\d+{CLOSE})")  # split() keeps the markers
 
@@ -40,6 +41,13 @@ def _tidy_spacing(text: str) -> str:
     """No space just inside emphasis or a link: engines pad markers with spaces."""
     text = re.sub(f"({SPAN_OPEN}\\d+{CLOSE})\\s+", r"\1", text)
     return re.sub(f"\\s+({SPAN_CLOSE}\\d+{CLOSE})", r"\1", text).strip()
+
+
+def _memory_key(text: str, hits: Sequence[TermHit], identity: str, src: str, tgt: str) -> tuple[str, str]:
+    """(key, glossary fingerprint) of a segment in the translation memory."""
+    touching = {h.entry.id: h.entry for h in hits}.values()
+    fingerprint = entry_fingerprint(touching, tgt)
+    return segment_key(identity, src, tgt, text, fingerprint), fingerprint
 
 
 def translate_pair(
@@ -59,7 +67,7 @@ def translate_pair(
     started = time.perf_counter()
     concrete = resolve(engine, src, tgt)
     identity = concrete.identity(src, tgt)
-    matcher = TermMatcher(entries, src)
+    matcher = shared_matcher(tuple(entries), src)
     hits: list[dict[str, list[TermHit]]] = []
     for doc in docs:
         found = {s.id: matcher.find(s.text) for s in doc.segments} if matcher else {}
@@ -72,9 +80,7 @@ def translate_pair(
     if memory is not None:
         for i, doc in enumerate(docs):
             for seg in doc.segments:
-                touching = {h.entry.id: h.entry for h in hits[i].get(seg.id, [])}.values()
-                fingerprint = entry_fingerprint(touching, tgt)
-                keys[(i, seg.id)] = (segment_key(identity, src, tgt, seg.text, fingerprint), fingerprint)
+                keys[(i, seg.id)] = _memory_key(seg.text, hits[i].get(seg.id, []), identity, src, tgt)
         remembered = memory.get_many([k for k, _ in keys.values()])
         for (i, sid), (key, _) in keys.items():
             if key in remembered:
@@ -302,8 +308,8 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
     from the worker processes too."""
     pairs = job.pairs()
     jobs = min(workers(job), len(pairs))
-    if not job.config.jobs and job.segment_count() < PARALLEL_SEGMENTS:
-        jobs = 1  # the default: a small job is quicker in one process
+    if jobs > 1 and not job.config.jobs and _to_translate(job) < PARALLEL_SEGMENTS:
+        jobs = 1  # the default: a small job, or one the memory mostly has, is quicker in one process
     results: dict[tuple[str, str], list[Translation]] = {}
     if jobs <= 1:
         for src, tgt, docs in pairs:
@@ -347,6 +353,27 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
     return sorted(flat, key=lambda t: (order[t.source.path], job.config.targets.index(t.target_lang)))
 
 
+def _to_translate(job: Job) -> int:
+    """How many segments of the job the translation memory does not have (all of them without a memory)."""
+    memory = open_memory(job)
+    if memory is None:
+        return job.segment_count()
+    from .engines import get_engine
+
+    engine = get_engine(job.config.engine)
+    missing = 0
+    try:
+        for src, tgt, docs in job.pairs():
+            identity = resolve(engine, src, tgt).identity(src, tgt)
+            matcher = shared_matcher(tuple(job.entries), src)
+            keys = [_memory_key(seg.text, matcher.find(seg.text) if matcher else [], identity, src, tgt)[0]
+                    for doc in docs for seg in doc.segments]
+            missing += len(set(keys)) - len(memory.get_many(list(set(keys))))
+    finally:
+        memory.close()
+    return missing
+
+
 def output_paths(out: Path, translation: Translation) -> dict[str, Path]:
     slug = translation.source.slug
     folder = out / slug
@@ -379,7 +406,8 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
     data = {
         "format": fmt,
         "version": __version__,
-        "design": design_fingerprint(options),
+        "design": design_fingerprint(options) if options is not None else _writer_fingerprint(),
+        "file": translation.source.path.name,
         "options": repr(options),
         "engine": translation.engine,
         "meta": repr(translation.source.meta),
@@ -388,6 +416,32 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
         "terms": translation.report.to_json(),
     }
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _writer_fingerprint() -> str:
+    """The Markdown writer's code and mdformat's version: what a translated .md looks like besides its text."""
+    import hashlib
+    from importlib.metadata import version
+
+    from .publish import writer
+
+    return hashlib.sha256(Path(writer.__file__).read_bytes() + version("mdformat").encode()).hexdigest()
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _unchanged(path: Path, memory: TranslationMemory) -> bool:
+    """The file is as the run that recorded it wrote it (an editor's change is not 'up to date')."""
+    recorded = memory.output_digest(path)
+    return bool(recorded) and recorded == _digest(path)
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
@@ -452,10 +506,17 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
             done[i], skipped[i] = [], []
             report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
             texts = {"terms": report_json}
-            if "md" in formats:
-                texts["md"] = translation_markdown(translation)
             for kind, text in texts.items():
                 (done[i] if _write_if_changed(paths[kind], text) else skipped[i]).append(paths[kind])
+            if "md" in formats:
+                md_inputs = _render_inputs(translation, None, "md")
+                path = paths["md"]
+                if memory is not None and memory.output_inputs(path) == md_inputs and _unchanged(path, memory):
+                    skipped[i].append(path)
+                else:
+                    (done[i] if _write_if_changed(path, translation_markdown(translation)) else skipped[i]).append(path)
+                    if memory is not None:
+                        memory.record_output(path, md_inputs, _digest(path))
             for fmt in ("pdf", "html"):
                 if fmt not in formats:
                     continue

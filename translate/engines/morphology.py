@@ -21,15 +21,21 @@ _UNIT = re.compile(r"\^((?:[^$\\]|\\.)*)\$")
 _CHUNK = 256  # items per write: their answers fit in the pipe's buffer, so neither side waits on the other
 
 
-def _read_until_null(stream) -> str:
-    data = bytearray()
-    while True:
-        byte = stream.read(1)
-        if not byte:
-            raise OSError("lt-proc ended")
-        if byte == b"\0":
-            return data.decode("utf-8", "replace")
-        data += byte
+class _Answers:
+    """Null-terminated answers read from a process's output a buffer at a time."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.buffer = b""
+
+    def next(self) -> str:
+        while b"\0" not in self.buffer:
+            chunk = self.stream.read1(65536)
+            if not chunk:
+                raise OSError("lt-proc ended")
+            self.buffer += chunk
+        answer, _, self.buffer = self.buffer.partition(b"\0")
+        return answer.decode("utf-8", "replace")
 
 
 _HEAD_CATEGORIES = ("det", "n", "adj", "np", "vblex", "prn")
@@ -113,6 +119,7 @@ class Morphology:
         self._analyses: dict[str, tuple[Reading, ...]] = {}
         self._generated: dict[str, str | None] = {}
         self._procs: dict[str, subprocess.Popen] = {}
+        self._readers: dict[str, _Answers] = {}
         self._lock = threading.Lock()
 
     def identity(self) -> str:
@@ -135,10 +142,12 @@ class Morphology:
                         except OSError:
                             return [""] * len(items)
                         self._procs[key] = proc
+                        self._readers.pop(key, None)
                     try:
                         proc.stdin.write("".join(f"{item}\n\0" for item in chunk).encode("utf-8"))
                         proc.stdin.flush()
-                        answers = [_read_until_null(proc.stdout) for _ in chunk]
+                        reader = self._readers.setdefault(key, _Answers(proc.stdout))
+                        answers = [reader.next() for _ in chunk]
                         break
                     except (OSError, ValueError):
                         proc.kill()

@@ -119,15 +119,38 @@ def booklet_path(path: Path) -> Path:
 def design_fingerprint(options: RenderOptions) -> str:
     """A hash of everything the page design is made of: the package's templates, CSS and catalogs, the theme
     folder's files and the versions of WeasyPrint and Babel. A changed design changes the hash, so a build knows to
-    render again."""
+    render again. Hashed once per state of the files (a job asks it for every output): a file's size and
+    modification time tell whether it must be read again."""
+    theme = None if options.theme is None else str(options.theme)
+    return _design_fingerprint(theme, _stat_signature(theme))
+
+
+def _stat_signature(theme: str | None) -> tuple:
+    from .l10n import LOCALE_DIR
+
+    folders = [Path(__file__).parent / "templates", LOCALE_DIR] + ([Path(theme)] if theme else [])
+    out = []
+    for folder in folders:
+        for top, _, names in os.walk(folder):
+            for name in names:
+                try:
+                    st = os.stat(os.path.join(top, name))
+                except OSError:
+                    continue
+                out.append((top, name, st.st_size, st.st_mtime_ns))
+    return tuple(sorted(out))
+
+
+@lru_cache(maxsize=8)
+def _design_fingerprint(theme: str | None, signature: tuple) -> str:
     from importlib.metadata import version
 
     from .l10n import LOCALE_DIR
 
     digest = hashlib.sha256(f"weasyprint {version('weasyprint')} babel {version('babel')}\n".encode())
     folders = [("package", Path(__file__).parent / "templates"), ("locale", LOCALE_DIR)]
-    if options.theme is not None and Path(options.theme).is_dir():
-        folders.append(("theme", Path(options.theme)))
+    if theme is not None and Path(theme).is_dir():
+        folders.append(("theme", Path(theme)))
     for label, folder in folders:
         # os.walk does not follow a symlinked folder out of the theme; theme_file refuses linked files outside it
         files = (Path(top) / name for top, _, names in os.walk(folder) for name in names)

@@ -45,6 +45,10 @@ def check_terms(
     """Each hit is realized when its segment's output holds as many accepted forms of the entry as the source
     had hits of it; `found` is the output's own text, and `grammar` an agreement problem touching it."""
     checks: list[TermCheck] = []
+    if target_morph is not None:
+        # every word of the translation through the analyser at once, not a segment at a time
+        target_morph.analyse({w.lower() for t in outputs.values() for w in grammar.WORD_RE.findall(strip_markers(t))}
+                             | {w for t in outputs.values() for w in grammar.WORD_RE.findall(strip_markers(t))})
     for segment_id, segment_hits in hits.items():
         by_entry: dict[str, list[TermHit]] = defaultdict(list)
         for hit in segment_hits:

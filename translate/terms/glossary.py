@@ -63,6 +63,12 @@ def _first_word(form: str) -> str:
     return m.group(0).casefold() if m else ""
 
 
+@functools.lru_cache(maxsize=8)
+def matcher(entries: tuple[GlossaryEntry, ...], src: str) -> "TermMatcher":
+    """One matcher per glossary and source language for the whole run (every language pair asks for it)."""
+    return TermMatcher(entries, src)
+
+
 class TermMatcher:
     """Finds glossary entries in text of one source language: whole words, longest match wins overlaps.
 
@@ -71,6 +77,7 @@ class TermMatcher:
 
     def __init__(self, entries: Iterable[GlossaryEntry], src: str, tgt: str | None = None):
         self.src = src
+        self._found: dict[str, list[TermHit]] = {}  # a text's hits: the same segment for every target language
         self._by_word: dict[str, list[tuple[int, re.Pattern[str], GlossaryEntry]]] = {}
         self._always: list[tuple[int, re.Pattern[str], GlossaryEntry]] = []  # forms with no word character
         for entry in entries:
@@ -92,6 +99,12 @@ class TermMatcher:
         return found
 
     def find(self, text: str) -> list[TermHit]:
+        found = self._found.get(text)
+        if found is None:
+            found = self._found[text] = self._find(text)
+        return list(found)
+
+    def _find(self, text: str) -> list[TermHit]:
         candidates = [
             (order, TermHit(entry, m.start(), m.end(), m.group(0)))
             for order, pattern, entry in self._candidates(text)
