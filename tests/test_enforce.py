@@ -317,3 +317,42 @@ def test_repair_reinflects_articles_contractions_and_adjectives():
     t = "La lucha del clase obrera unido."
     i = t.index("clase")
     assert repair(t, i, i + len("clase obrera"), "f", "sg", es) == "La lucha de la clase obrera unida."
+
+
+class Recording:
+    """The tiny Argos engine, recording every text it is given."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.seen = inner, "recording", []
+
+    def supports(self, src, tgt):
+        return self.inner.supports(src, tgt)
+
+    def identity(self, src, tgt):
+        return self.inner.identity(src, tgt)
+
+    def translate(self, texts, src, tgt):
+        self.seen.extend(texts)
+        return self.inner.translate(texts, src, tgt)
+
+    def hypotheses(self, texts, src, tgt, n):
+        self.seen.extend(texts)
+        return self.inner.hypotheses(texts, src, tgt, n)
+
+
+def test_a_terms_rendering_is_learnt_once_in_the_engines_own_batch_and_remembered(tmp_path):
+    from translate.memory import MEMORY_NAME, TranslationMemory
+    from translate.pipeline import translate_document
+
+    engine = Recording(_engine(tmp_path, WORDS))
+    memory = TranslationMemory(tmp_path / MEMORY_NAME)
+    first = translate_document(_doc("the working class fights"), "en", "es", engine, [WC], memory)
+    assert first.block("b1").text == "la clase obrera lucha"
+    # one pass: the sentence and the term's own forms together; nothing sent again for the substitution
+    assert sorted(engine.seen) == sorted(["News", "the working class fights", "working class"])
+    engine.seen.clear()
+    # another article with the same term: the rendering comes from the memory, only the new sentence is sent
+    second = translate_document(_doc("and the working class fights"), "en", "es", engine, [WC], memory)
+    assert second.block("b1").text == "y la clase obrera lucha"
+    assert engine.seen == ["and the working class fights"]
+    memory.close()

@@ -52,6 +52,17 @@ MIGRATIONS = (
     """
     ALTER TABLE outputs ADD COLUMN digest TEXT NOT NULL DEFAULT '';
     """,
+    # what an engine makes of a glossary term's source form on its own (the substitute strategy's input)
+    """
+    CREATE TABLE renderings (
+        engine TEXT NOT NULL,
+        src TEXT NOT NULL,
+        tgt TEXT NOT NULL,
+        form TEXT NOT NULL,
+        rendering TEXT NOT NULL,
+        PRIMARY KEY (engine, src, tgt, form)
+    );
+    """,
 )
 
 # Bumped when the glossary's enforcement changes what it writes, so remembered segments are made again.
@@ -161,6 +172,18 @@ class TranslationMemory:
                 "INSERT OR REPLACE INTO segments (key, engine, src, tgt, source, glossary, target, strategies, "
                 "created, used, notes) VALUES (?,?,?,?,?,?,?,?,?,?,?)", values)
 
+    # --- term renderings -------------------------------------------------------------------------------------
+
+    def renderings(self, engine: str, src: str, tgt: str) -> dict[str, str]:
+        rows = self.db.execute("SELECT form, rendering FROM renderings WHERE engine=? AND src=? AND tgt=?",
+                               (engine, src, tgt)).fetchall()
+        return dict(rows)
+
+    def put_renderings(self, engine: str, src: str, tgt: str, renderings: dict[str, str]) -> None:
+        with self.atomic():
+            self.db.executemany("INSERT OR REPLACE INTO renderings VALUES (?,?,?,?,?)",
+                                [(engine, src, tgt, f, r) for f, r in renderings.items()])
+
     # --- outputs ----------------------------------------------------------------------------------------------
 
     def output_inputs(self, path: Path) -> str | None:
@@ -192,6 +215,7 @@ class TranslationMemory:
         with self.atomic():
             n = self.db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
             self.db.execute("DELETE FROM segments")
+            self.db.execute("DELETE FROM renderings")
             self.db.execute("DELETE FROM outputs")
         self.db.execute("VACUUM")
         return n

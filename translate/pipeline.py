@@ -94,6 +94,9 @@ def translate_pair(
         progress("cached", cached)
 
     context = Context(concrete, src, tgt, morphology(src), morphology(tgt))
+    if memory is not None:
+        context.learnt.update(memory.renderings(identity, src, tgt))
+    known = set(context.learnt)
     # Everything not remembered, from every document, in one batch.
     items: list[Item] = []
     where: list[tuple[int, str, str]] = []  # (document, segment id, source text) of each item
@@ -118,6 +121,8 @@ def translate_pair(
                              outcome.strategies, {"unknown": list(outcome.unknown)}))
         if memory is not None and rows:
             memory.put_many(rows)
+        if memory is not None and set(context.learnt) - known:
+            memory.put_renderings(identity, src, tgt, {f: r for f, r in context.learnt.items() if f not in known})
         if progress:
             progress("translated", len(items))
 

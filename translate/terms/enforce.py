@@ -74,6 +74,10 @@ class Context:
     source_morph: Morphology | None = None
     target_morph: Morphology | None = None
     hypotheses: int = HYPOTHESES
+    # What the engine makes of a term's source form on its own ("working class" -> "clase trabajadora"), for the
+    # substitute strategy of engines that do not carry spans: learnt in the engine pass's own batch, kept in the
+    # translation memory between runs (the pipeline fills and saves it).
+    learnt: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -280,15 +284,26 @@ def _take_rendering(s: State, r) -> None:
     s.unknown = tuple(w for w in r.unknown if w not in glossary_words)
 
 
+def _forms_to_learn(states: Sequence[State], context: Context) -> list[str]:
+    """Source forms of the batch's terms whose rendering by the engine is not known yet: as written and in lower
+    case (engines treat "Stalinist" and "stalinist" differently)."""
+    forms = {t for s in states for h in s.item.hits if h.entry.kind != "keep" for t in (h.text, h.text.lower())}
+    return sorted(f for f in forms if f not in context.learnt)
+
+
 def _engine_pass_plain(todo: list[State], context: Context) -> None:
     engine = context.engine
     masked = [_mask_terms(s.item, [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep"]) for s in todo]
+    # the terms' own renderings go in the same batch: one call to the engine instead of two
+    forms = _forms_to_learn(todo, context)
     with_terms = any(s.item.hits for s in todo)
     method = getattr(engine, "hypotheses", None)
     if method is not None and with_terms and context.hypotheses > 1:
-        lists = method(masked, context.src, context.tgt, context.hypotheses)
+        lists = method(masked + forms, context.src, context.tgt, context.hypotheses)
     else:
-        lists = [[t] for t in engine.translate(masked, context.src, context.tgt)]
+        lists = [[t] for t in engine.translate(masked + forms, context.src, context.tgt)]
+    lists, renderings = lists[: len(masked)], lists[len(masked) :]
+    context.learnt.update((form, _clean(hyps[0])) for form, hyps in zip(forms, renderings))
     for s, hyps in zip(todo, lists):
         restored = [_restore(s, h) for h in hyps]
         s.engine_text, s.alternatives = restored[0], restored[1:]
@@ -388,22 +403,13 @@ def _lemmas(text: str, context: Context) -> frozenset[str]:
 def substitute(states: list[State], context: Context) -> None:
     """The engine's words for each missing term replaced by the glossary's form, then the words around it
     re-inflected to agree with it."""
-    learn: list[str] = []
-    plan = []
-    for s in states:
-        missing = _missing(s, s.engine_text)
-        if s.spanned:
-            plan.append((s, missing, None))
-        else:
-            forms = sorted({t for i in missing for t in (s.item.hits[i].text, s.item.hits[i].text.lower())})
-            learn.extend(forms)
-            plan.append((s, missing, forms))
-    learnt: dict[str, str] = {}
-    if learn:
-        unique = list(dict.fromkeys(learn))
-        learnt = dict(zip(unique, (_clean(t) for t in context.engine.translate(unique, context.src, context.tgt))))
-    for s, missing, forms in plan:
-        text = _substitute_spans(s, missing, context) if forms is None else _substitute_renderings(s, missing, learnt, context)
+    plan = [(s, _missing(s, s.engine_text)) for s in states]
+    learn = _forms_to_learn([s for s, _ in plan if not s.spanned], context)
+    if learn:  # normally learnt in the engine pass already
+        context.learnt.update(zip(learn, (_clean(t) for t in context.engine.translate(learn, context.src, context.tgt))))
+    for s, missing in plan:
+        text = _substitute_spans(s, missing, context) if s.spanned else \
+            _substitute_renderings(s, missing, context.learnt, context)
         if text is not None:
             _offer(s, text, "substitute", missing, context)
 
