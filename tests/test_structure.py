@@ -41,7 +41,7 @@ def test_pdf_has_lists_notes_and_table_in_order(translation, tmp_path):
                      "2. one in each city", "5. The right to organise", "The strike is not over", "Higher wages",
                      "make pamphlet", "1. The demands were agreed", "2. Talks resume"])
     _in_order(text, ["3. Sueldos más altos", "4. Semana laborable", "◦ Ninguno turnos de noche",
-                     "1. Uno en cada portuario", "2. Uno en cada ciudad", "5. El derecho de organizar",
+                     "1. Uno en cada puerto", "2. Uno en cada ciudad", "5. El derecho de organizar",
                      "La huelga no es encima", "Sueldos más altos", "1. Las demandas estuvieron", "2. Charlas"])
 
 

@@ -97,20 +97,26 @@ def translate_pair(
     if memory is not None:
         context.learnt.update(memory.renderings(identity, src, tgt))
     known = set(context.learnt)
-    # Everything not remembered, from every document, in one batch.
+    # Everything not remembered, from every document, in one batch; a sentence that occurs more than once is
+    # translated once, so all its occurrences read the same, this run and every later one (the memory keeps one
+    # translation of it, and Apertium's tagger would read each occurrence in the light of its neighbours).
     items: list[Item] = []
     where: list[tuple[int, str, str]] = []  # (document, segment id, source text) of each item
+    item_of: dict[str, int] = {}
     for i, doc in enumerate(docs):
         for block in doc.blocks:
             for seg in block.segments:
                 if seg.id in finals[i]:
                     continue
-                enforceable = tuple(h for h in hits[i].get(seg.id, []) if h.entry.preferred(tgt) is not None)
-                items.append(Item(f"{i}|{seg.id}", seg.text, enforceable, len(block.markup)))
+                if seg.text not in item_of:
+                    item_of[seg.text] = len(items)
+                    enforceable = tuple(h for h in hits[i].get(seg.id, []) if h.entry.preferred(tgt) is not None)
+                    items.append(Item(f"{i}|{seg.id}", seg.text, enforceable, len(block.markup)))
                 where.append((i, seg.id, seg.text))
     if items:
         rows = []
-        for (i, sid, source_text), outcome in zip(where, enforce(items, context)):
+        outcomes = enforce(items, context)
+        for (i, sid, source_text), outcome in ((w, outcomes[item_of[w[2]]]) for w in where):
             finals[i][sid] = _tidy_spacing(outcome.text)
             unknown[i][sid] = outcome.unknown
             for entry_id, strategy in outcome.strategies.items():
@@ -124,7 +130,7 @@ def translate_pair(
         if memory is not None and set(context.learnt) - known:
             memory.put_renderings(identity, src, tgt, {f: r for f, r in context.learnt.items() if f not in known})
         if progress:
-            progress("translated", len(items))
+            progress("translated", len(where))
 
     seconds = time.perf_counter() - started
     results = []

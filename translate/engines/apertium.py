@@ -165,11 +165,20 @@ def _encode_one(text: str) -> str:
     return "".join(out)
 
 
+# Apertium's part-of-speech tagger keeps its state across null flushes until it reads the end of a sentence: a
+# headline without a full stop would colour how the next segment is tagged, in this batch or a later one. So a
+# segment that does not end a sentence gets a full stop behind this superblank, and both are taken out again.
+_END = "[<e0>]."
+_ENDED = re.compile(r"[.!?…][\s\"'”’»)\]]*$")
+_END_OUT = re.compile(r"\s*\[<e0>\]\s*\.?")
+
+
 def encode(texts: Sequence[str]) -> str:
     """One stream for the whole batch: each segment opens with its own superblank and ends with a null byte."""
     # Null-flush mode (-z): each segment is translated on its own, so a headline without a full stop does not
     # run into the next sentence; still one process per stage for the whole batch.
-    return "".join(f"[<s{i}>]{_encode_one(text)}\n\0" for i, text in enumerate(texts))
+    return "".join(f"[<s{i}>]{_encode_one(text)}{'' if _ENDED.search(strip_markers(text)) else _END}\n\0"
+                   for i, text in enumerate(texts))
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,7 @@ class Rendered:
 def _decode_one(raw: str) -> Rendered:
     """Wordbound words back to spans (first to last word of each span, kept properly nested), superblanks back
     to points, Apertium's marks for unknown words taken out and listed."""
+    raw = _END_OUT.sub("", raw)
     unknown = tuple(dict.fromkeys(re.findall(r"[*@](\w[\w'’-]*)", raw)))
     raw = _MARKS.sub("", raw)
     # Tokens: ("w", text, spans) for wordbound words, ("t", text) for plain text, ("m"/"o"/"c", n) for superblanks.
@@ -500,9 +510,10 @@ class _Pipeline:
     service runs them: a batch goes in, one null byte comes out per segment, and the next batch finds the
     dictionaries loaded (starting eleven processes costs more than translating a short batch)."""
 
-    def __init__(self, command: str, what: str):
+    def __init__(self, command: str, what: str, fresh: bool = False):
         self.command = command
         self.what = what
+        self.fresh = fresh  # a new process for every batch
         self.proc: subprocess.Popen | None = None
         self.errors: list[bytes] = []
         self.lock = threading.Lock()
@@ -525,53 +536,57 @@ class _Pipeline:
 
     def run(self, stream: str, count: int, report: bool = False) -> str:
         """`stream` holds `count` segments, each ending with a null byte; their output, in order."""
-        from . import segments_done
-
         if count == 0:
             return ""
         with self.lock:
+            if self.fresh:
+                self.close()
             if self.proc is None or self.proc.poll() is not None:
                 self.proc = self._start()
-            proc = self.proc
-            data = stream.encode("utf-8")
+            return self._exchange(self.proc, stream, count, report)
 
-            def feed() -> None:
-                try:
-                    proc.stdin.write(data)
-                    proc.stdin.flush()
-                except (BrokenPipeError, OSError, ValueError):
-                    pass
+    def _exchange(self, proc: subprocess.Popen, stream: str, count: int, report: bool) -> str:
+        from . import segments_done
 
-            writer = threading.Thread(target=feed, daemon=True)
-            writer.start()
-            timed_out = threading.Event()
-            timer = threading.Timer(TIMEOUT, lambda: (timed_out.set(), proc.kill()))
-            timer.start()
-            chunks: list[bytes] = []
-            seen = 0
+        data = stream.encode("utf-8")
+
+        def feed() -> None:
             try:
-                while seen < count:
-                    chunk = proc.stdout.read1(65536)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    done = chunk.count(b"\0")
-                    seen += done
-                    if report:
-                        segments_done(done)
-            finally:
-                timer.cancel()
-            writer.join(5)
-            if seen < count:
-                proc.kill()
-                proc.wait()
-                self.proc = None
-                if timed_out.is_set():
-                    raise EngineError(f"apertium {self.what} did not finish in {TIMEOUT // 60} minutes")
-                said = b"".join(self.errors).decode("utf-8", "replace").strip().splitlines()
-                detail = said[-1] if said else f"it returned {seen} of {count} segments"
-                raise EngineError(f"apertium {self.what} failed (exit {proc.returncode}): {detail}")
-            return b"".join(chunks).decode("utf-8", "replace")
+                proc.stdin.write(data)
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError, ValueError):
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        timed_out = threading.Event()
+        timer = threading.Timer(TIMEOUT, lambda: (timed_out.set(), proc.kill()))
+        timer.start()
+        chunks: list[bytes] = []
+        seen = 0
+        try:
+            while seen < count:
+                chunk = proc.stdout.read1(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                done = chunk.count(b"\0")
+                seen += done
+                if report:
+                    segments_done(done)
+        finally:
+            timer.cancel()
+        writer.join(5)
+        if seen < count:
+            proc.kill()
+            proc.wait()
+            self.proc = None
+            if timed_out.is_set():
+                raise EngineError(f"apertium {self.what} did not finish in {TIMEOUT // 60} minutes")
+            said = b"".join(self.errors).decode("utf-8", "replace").strip().splitlines()
+            detail = said[-1] if said else f"it returned {seen} of {count} segments"
+            raise EngineError(f"apertium {self.what} failed (exit {proc.returncode}): {detail}")
+        return b"".join(chunks).decode("utf-8", "replace")
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -585,7 +600,11 @@ class _Pipeline:
 @functools.lru_cache(maxsize=None)
 def _pipelines(mode: str) -> tuple[_Pipeline, _Pipeline, _Pipeline]:
     stages = _stages(mode)
-    pipes = (_Pipeline(stages.lexical, mode), _Pipeline(stages.transfer, mode), _Pipeline(stages.generation, mode))
+    # Apertium's tagger (in the first group) carries state from one segment into the next, so it starts afresh
+    # for every batch, as it does with `apertium -z`: a segment's translation then depends on its batch, never
+    # on what the process translated before. Transfer and generation stay loaded.
+    pipes = (_Pipeline(stages.lexical, mode, fresh=True), _Pipeline(stages.transfer, mode),
+             _Pipeline(stages.generation, mode))
     atexit.register(lambda: [p.close() for p in pipes])
     return pipes
 
