@@ -339,6 +339,9 @@ class Recording:
         self.seen.extend(texts)
         return self.inner.hypotheses(texts, src, tgt, n)
 
+    def locate(self, sources, outputs, src, tgt):
+        return self.inner.locate(sources, outputs, src, tgt)
+
 
 def test_a_terms_rendering_is_learnt_once_in_the_engines_own_batch_and_remembered(tmp_path):
     from translate.memory import MEMORY_NAME, TranslationMemory
@@ -356,3 +359,18 @@ def test_a_terms_rendering_is_learnt_once_in_the_engines_own_batch_and_remembere
     assert second.block("b1").text == "y la clase obrera lucha"
     assert engine.seen == ["and the working class fights"]
     memory.close()
+
+
+def test_argos_finds_the_terms_words_by_attention_when_its_rendering_alone_differs(tmp_path):
+    # the model renders "working class" alone as something its sentence does not contain (remembered from an
+    # earlier run): the words the term became are found by the model's attention and replaced
+    from translate.terms.enforce import Context, Item, enforce
+
+    engine = Recording(_engine(tmp_path, WORDS | {"bosses": "patrones"}))
+    text = "the working class fights and the bosses"
+    hits = tuple(TermMatcher([WC], "en").find(text))
+    context = Context(engine, "en", "es", learnt={"working class": "clase laboral"})
+    [outcome] = enforce([Item("b1.s1", text, hits, 0)], context)
+    assert outcome.text == "la clase obrera lucha y la patrones"
+    assert outcome.strategies == {"working-class": "substitute"}
+    assert engine.seen == [text]  # no placeholder pass, no second translation

@@ -556,6 +556,26 @@ class ArgosEngine:
     def translate(self, texts: Sequence[str], src: str, tgt: str) -> list[str]:
         return [hyps[0] for hyps in self.hypotheses(texts, src, tgt, 1)]
 
+    def locate(self, sources: Sequence[str], outputs: Sequence[str], src: str, tgt: str) -> list[str | None]:
+        """Where the words of each source span went in the model's own translation: `sources` carry span markers
+        and nothing else, `outputs` are what the model made of them (plain text); each output comes back with the
+        spans placed on the target words the model's attention aligns with them (one forced-decoding pass), or
+        None where that cannot be known (a route through English, a tokenizer without piece offsets)."""
+        packages = route(self.packages(), src, tgt)
+        if not sources:
+            return []
+        if packages is None or len(packages) != 1:
+            return [None] * len(sources)
+        pkg = packages[0]
+        able = [i for i, s in enumerate(sources) if _can_align(pkg, s) and outputs[i].strip()]
+        out: list[str | None] = [None] * len(sources)
+        if able:
+            placed = _place_spans(pkg, [sources[i] for i in able],
+                                  [[outputs[i].replace("_", _UNDERSCORE_IN)] for i in able])
+            for i, hyps in zip(able, placed):
+                out[i] = _decode(hyps[0], sources[i])
+        return out
+
     def hypotheses(self, texts: Sequence[str], src: str, tgt: str, n: int) -> list[list[str]]:
         """n-best translations of each text (through English: the best pivot, then n-best of the last hop).
         A text no model could translate comes back as it is."""

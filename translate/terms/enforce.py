@@ -407,11 +407,48 @@ def substitute(states: list[State], context: Context) -> None:
     learn = _forms_to_learn([s for s, _ in plan if not s.spanned], context)
     if learn:  # normally learnt in the engine pass already
         context.learnt.update(zip(learn, (_clean(t) for t in context.engine.translate(learn, context.src, context.tgt))))
+    unmatched = []
     for s, missing in plan:
         text = _substitute_spans(s, missing, context) if s.spanned else \
             _substitute_renderings(s, missing, context.learnt, context)
         if text is not None:
             _offer(s, text, "substitute", missing, context)
+        if not s.done and not s.spanned:
+            unmatched.append((s, missing))
+    _substitute_located(unmatched, context)
+
+
+def _substitute_located(batch: list[tuple[State, list[int]]], context: Context) -> None:
+    """Where the engine's own rendering of a term is not in its sentence as it renders the term alone, the
+    engine may say where the term's words went (Argos: by the model's attention); those words are replaced."""
+    locate = getattr(context.engine, "locate", None)
+    if locate is None or not batch:
+        return
+    sources = []
+    for s, missing in batch:
+        text = strip_markers(s.item.text)
+        plain_hits = _plain_offsets(s.item.text)
+        for i in sorted(missing, key=lambda i: s.item.hits[i].start, reverse=True):
+            hit = s.item.hits[i]
+            a, b = plain_hits(hit.start), plain_hits(hit.end)
+            text = text[:a] + span_open(s.item.base + i) + text[a:b] + span_close(s.item.base + i) + text[b:]
+        sources.append(text)
+    located = locate(sources, [strip_markers(s.engine_text) for s, _ in batch], context.src, context.tgt)
+    for (s, missing), placed in zip(batch, located):
+        if placed is None:
+            continue
+        fake = State(s.item, s.expected, s.tgt, spanned=placed)
+        fixed = _substitute_spans(fake, missing, context)
+        if fixed is not None:
+            # the markup of the engine's sentence carried over to the substituted one
+            _offer(s, _reapply(s.engine_text, strip_markers(s.engine_text), fixed), "substitute", missing, context)
+
+
+def _plain_offsets(text: str):
+    """Offsets in `text` (with markers) -> offsets in the same text without them."""
+    def at(offset: int) -> int:
+        return len(strip_markers(text[:offset]))
+    return at
 
 
 def _substitute_spans(state: State, missing: Sequence[int], context: Context) -> str | None:
@@ -423,11 +460,17 @@ def _substitute_spans(state: State, missing: Sequence[int], context: Context) ->
         a, b = text.find(opened), text.find(closed)
         if a < 0 or b < a:
             return None
-        inner = text[a + len(opened) : b]
+        # the whole words the span touches: an alignment may end inside a word ("clase labor|able")
+        while a > 0 and text[a - 1].isalnum():
+            a -= 1
+        end = b + len(closed)
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        inner = text[a:end].replace(opened, "").replace(closed, "")
         # markup markers inside the term's words stay, in front of the term
         keep = "".join(m.group(0) for m in MARKER_PARTS_RE.finditer(inner))
         form = written(state.expected[i].text, state.item.hits[i].entry, text, a)
-        text = text[:a] + opened + keep + form + closed + text[b + len(closed) :]
+        text = text[:a] + opened + keep + form + closed + text[end:]
     text = _repair_all(state, text, missing, context)
     return _without_markers_from(text, state.item.base)
 
