@@ -80,7 +80,7 @@ class Context:
     learnt: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: a batch holds thousands
 class State:
     """A segment on its way through the strategies."""
 
@@ -238,7 +238,7 @@ def engine_pass(states: list[State], context: Context) -> None:
     spans = getattr(engine, "carries_spans", False)
     todo = [s for s in states if _needs_engine(s.item.text)]
     for s in states:
-        if s not in todo:
+        if not _needs_engine(s.item.text):
             s.engine_text = s.item.text
     if not todo:
         return
