@@ -170,6 +170,9 @@ def run(
                             for i in written)
     for pair, engine_name in engines:
         typer.echo(f"engine {pair}: {engine_name}")
+    from .cli_review import print_taken, print_review
+
+    print_taken(harvested, project)
     changed = [path for item in written for path in item.paths]
     unchanged = sum(len(item.skipped) for item in written)
     for path in changed:
@@ -185,8 +188,6 @@ def run(
     for item in written:
         for line in term_problems(item.translation):
             typer.echo(line, err=True)
-    from .cli_review import print_review
-
     unreviewed = print_review(harvested, written, project)
     if project.strict_terms and (missing or ungrammatical):
         said = [f"{missing} glossary term(s) not realized"] if missing else []
@@ -220,9 +221,12 @@ def _summary_table(written, width: int = 80):
     from rich.table import Table
 
     table = Table(title="translate run", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    # the other columns take 5 + 8 + 6 + 9 + 9 characters, and the padding and separators the rest
-    table.add_column("article", overflow="ellipsis", no_wrap=True, max_width=max(12, width - 56))
-    for name, width in (("lang", 5), ("segments", 8), ("memory", 6), ("terms", 9), ("agreement", 9)):
+    # the review column only when a person reviewed something (or something went stale)
+    review = any(i.translation.reviewed or i.translation.stale for i in written)
+    # the other columns take 5 + 8 + 6 + 9 + 9 (+ 8) characters, and the padding and separators the rest
+    table.add_column("article", overflow="ellipsis", no_wrap=True, max_width=max(12, width - 56 - 10 * review))
+    columns = [("lang", 5), ("segments", 8), ("memory", 6), ("terms", 9), ("agreement", 9)]
+    for name, width in columns + ([("reviewed", 8)] if review else []):
         table.add_column(name, justify="left" if name == "lang" else "right", no_wrap=True, min_width=width)
     for item in written:
         t = item.translation
@@ -233,8 +237,12 @@ def _summary_table(written, width: int = 80):
         agreement = str(t.report.problems) if t.report.words and _has_analyser(t.target_lang) else "-"
         if t.report.ungrammatical:
             agreement = f"[red]{agreement} ✗[/red]"
-        table.add_row(t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached),
-                      cell, agreement)
+        row = [t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached), cell,
+               agreement]
+        if review:
+            reviewed = f"{len(t.reviewed)}/{len(t.source.segments)}"
+            row.append(f"[red]{reviewed} ✗[/red]" if t.stale else reviewed)
+        table.add_row(*row)
     return table
 
 

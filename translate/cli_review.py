@@ -236,15 +236,21 @@ def memory_import(
 # --- what a run says -------------------------------------------------------------------------------------------
 
 
-def print_review(harvested, written, project) -> str:
-    """After a run: the corrections taken from the translated Markdown, every file left as it is and why, the
-    stale segments (file:line and the source's words). Returns what --strict-review complains of ("" if nothing)."""
-    from .cli import _shown, _where, snippet
+def print_taken(harvested, project) -> None:
+    """The corrections a run took from the translated Markdown before translating."""
+    from .cli import _shown
     from .review.job import store_of
 
     store = store_of(project)
     for item in harvested.taken:
-        typer.echo(f"took {item.taken} correction(s) from {_shown(item.path)} into {_shown(store.path(item.tgt))}")
+        typer.echo(f"took {item.taken} corrected block(s) from {_shown(item.path)} into {_shown(store.path(item.tgt))}")
+
+
+def print_review(harvested, written, project) -> str:
+    """After a run: the corrections taken from the translated Markdown, every file left as it is and why, the
+    stale segments (file:line and the source's words). Returns what --strict-review complains of ("" if nothing)."""
+    from .cli import _where, snippet
+
     for line in harvested.messages:
         typer.echo(line, err=True)
     for item in written:

@@ -40,7 +40,7 @@ class Item:
         """The current translation as Markdown (the PO msgstr)."""
         if self.unit.is_title:
             return text_markdown(self.text, ())
-        return text_markdown(self.text, self.markup)
+        return text_markdown(self.text, self.markup, len(self.unit.block.markup))
 
     @property
     def base(self) -> str:

@@ -171,25 +171,40 @@ def _name(kind: str) -> str:
 
 
 def mismatch(written: Parsed, current: Parsed) -> list[tuple[int, str]]:
-    """Where `current`'s structure departs from `written`'s: (line in current, what) for each difference."""
-    a = [(k, n) for _, k, n in written.shape]
-    b = [(k, n) for _, k, n in current.shape]
+    """Where `current`'s structure departs from `written`'s: (line in current, what) for each difference. Blocks
+    whose words did not change anchor the comparison, so an added paragraph is found where it was added, not
+    beside an identical neighbour."""
+    def items(p: Parsed) -> list[tuple]:
+        return [(k, n, _content(p.blocks[i]) if i in p.blocks else None) for i, k, n in p.shape]
+
+    a, b = items(written), items(current)
     out: list[tuple[int, str]] = []
-    last = current.lines[-1] if current.lines else 1
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "insert":
-            out.append((current.lines[j1], f"{_name(b[j1][0])} the article does not have"))
-        elif op == "delete":
-            line = current.lines[j1] if j1 < len(current.lines) else last
-            out.append((line, f"{_name(a[i1][0])} of the article is missing here"))
-        elif op == "replace":
-            what = f"{_name(b[j1][0])} where the article has {_name(a[i1][0])}"
-            if a[i1][0] == b[j1][0] == "heading":
-                what = f"a level-{b[j1][1]} heading where the article has a level-{a[i1][1]} one"
-            elif a[i1][0] == b[j1][0] == "ordered_list":
-                what = f"a list numbered from {b[j1][1]} where the article's starts at {a[i1][1]}"
-            out.append((current.lines[j1], what))
+        if op == "equal":
+            continue
+        # within a region whose words differ, align by structure alone: an edited block is no mismatch
+        shape_a, shape_b = [x[:2] for x in a[i1:i2]], [x[:2] for x in b[j1:j2]]
+        for sub, k1, k2, l1, l2 in difflib.SequenceMatcher(None, shape_a, shape_b, autojunk=False).get_opcodes():
+            out.extend(_describe(sub, shape_a[k1:k2], shape_b[l1:l2], current, j1 + l1, i1 + k1, written))
     return out
+
+
+def _describe(op: str, was: list, now: list, current: Parsed, at: int, at_was: int, written: Parsed
+              ) -> list[tuple[int, str]]:
+    last = current.lines[-1] if current.lines else 1
+    line = current.lines[at] if at < len(current.lines) else last
+    if op == "insert":
+        return [(line, f"{_name(now[0][0])} the article does not have")]
+    if op == "delete":
+        return [(line, f"{_name(was[0][0])} of the article is missing here (line {written.lines[at_was]} of what "
+                       "translate wrote)")]
+    if op == "replace":
+        if was[0][0] == now[0][0] == "heading":
+            return [(line, f"a level-{now[0][1]} heading where the article has a level-{was[0][1]} one")]
+        if was[0][0] == now[0][0] == "ordered_list":
+            return [(line, f"a list numbered from {now[0][1]} where the article's starts at {was[0][1]}")]
+        return [(line, f"{_name(now[0][0])} where the article has {_name(was[0][0])}")]
+    return []
 
 
 # --- corrections -----------------------------------------------------------------------------------------------
@@ -202,6 +217,7 @@ class Correction:
     target: str  # msgstr
     base: str  # the version of the unit the editor corrected ("" for machine translation)
     line: int
+    block: str = ""  # the block corrected
 
 
 @dataclass
@@ -276,15 +292,15 @@ def _block_corrections(source: Block, text: str, own: tuple[Markup, ...], titles
     whole = source.id in written.human
     if len(sents) == 1:
         seg = sents[0]
-        out.append(Correction(seg.id, segment_markdown(seg, source.markup), text_markdown(mapped, markup),
-                              written.human.get(seg.id, ""), line))
+        out.append(Correction(seg.id, segment_markdown(seg, source.markup), text_markdown(mapped, markup, len(source.markup)),
+                              written.human.get(seg.id, ""), line, source.id))
     elif sents and not whole and len(pieces) == len(sents) and all(balanced(p) for p in pieces):
         for seg, piece in zip(sents, pieces):
-            out.append(Correction(seg.id, segment_markdown(seg, source.markup), text_markdown(piece, markup),
-                                  written.human.get(seg.id, ""), line))
+            out.append(Correction(seg.id, segment_markdown(seg, source.markup), text_markdown(piece, markup, len(source.markup)),
+                                  written.human.get(seg.id, ""), line, source.id))
     elif sents:
-        out.append(Correction(source.id, block_source(source), text_markdown(mapped, markup),
-                              written.human.get(source.id, ""), line))
+        out.append(Correction(source.id, block_source(source), text_markdown(mapped, markup, len(source.markup)),
+                              written.human.get(source.id, ""), line, source.id))
     inverse = {v: k for k, v in mapping.items()}
     for seg in source.segments:
         if seg.title_of is None:
@@ -292,7 +308,7 @@ def _block_corrections(source: Block, text: str, own: tuple[Markup, ...], titles
         title = titles.get(inverse.get(seg.title_of, -1), "").strip()
         if title:
             out.append(Correction(seg.id, segment_markdown(seg, source.markup), inline_markdown(title, ()),
-                                  written.human.get(seg.id, ""), line))
+                                  written.human.get(seg.id, ""), line, source.id))
     return out
 
 

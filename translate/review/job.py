@@ -123,7 +123,7 @@ def harvest(job: "Job", targets: Sequence[str] | None = None) -> Harvests:
                 translator = whoami(root)
             article = article_key(doc.path, root)
             taken, conflicts = take(store, tgt, src, article, reading.corrections, translator)
-            item.taken = len({c.unit for c in taken})
+            item.taken = len({c.block for c in taken})
             for c, current in conflicts:
                 item.hold = True
                 item.messages.append(f"{shown(md)}:{c.line}: {conflict_text(c, current, store.path(tgt))}")

@@ -21,11 +21,13 @@ from ..publish.writer import inline_markdown
 
 
 @lru_cache(maxsize=8192)
-def _markdown(text: str, markup: tuple[Markup, ...], title: bool) -> str:
+def _markdown(text: str, markup: tuple[Markup, ...], title: bool, own: int | None = None) -> str:
     if title:
         return inline_markdown(text, ())
-    # Link and image titles are segments of their own: a sentence is shown without them.
-    return inline_markdown(text, markup, {n: "" for n in range(len(markup))})
+    # The source's link and image titles are segments of their own: a sentence is shown without them; markup an
+    # editor added (numbered from `own`) keeps its title, which is nowhere else.
+    blank = len(markup) if own is None else own
+    return inline_markdown(text, markup, {n: "" for n in range(blank)})
 
 
 def segment_markdown(segment: Segment, markup: tuple[Markup, ...]) -> str:
@@ -33,9 +35,10 @@ def segment_markdown(segment: Segment, markup: tuple[Markup, ...]) -> str:
     return _markdown(segment.text, markup, segment.title_of is not None)
 
 
-def text_markdown(text: str, markup: tuple[Markup, ...]) -> str:
-    """Text with markers (a sentence, or a whole block's sentences) as Markdown inline source."""
-    return _markdown(text, markup, False)
+def text_markdown(text: str, markup: tuple[Markup, ...], own: int | None = None) -> str:
+    """Text with markers (a sentence, or a whole block's sentences) as Markdown inline source; `own`: how many
+    entries of `markup` are the source block's (those after it were added by an editor and keep their titles)."""
+    return _markdown(text, markup, False, own)
 
 
 def block_source(block: Block) -> str:
@@ -119,7 +122,7 @@ def from_markdown(md: str, source: tuple[Markup, ...], prefer: Iterable[int] = (
 def canonical(md: str, source: tuple[Markup, ...], prefer: Iterable[int] = ()) -> str:
     """An editor's Markdown as translate writes it (so a store compares and diffs by content, not spelling)."""
     text, extra = from_markdown(md, source, prefer)
-    return text_markdown(text, source + extra)
+    return text_markdown(text, source + extra, len(source))
 
 
 def balanced(text: str) -> bool:

@@ -277,6 +277,10 @@ class Store:
     def _write(self, catalog: Catalog) -> None:
         from ..files import write_atomic
 
+        # Under the lock no other write is under way: a temporary file left here is from a killed process.
+        for stale in catalog.path.parent.glob(f".{catalog.path.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                stale.unlink()
         write_atomic(catalog.path, catalog.text())
         with contextlib.suppress(OSError):  # the rename itself durable
             fd = os.open(catalog.path.parent, os.O_RDONLY)

@@ -177,7 +177,7 @@ def read_tmx(path: Path, data: bytes, job: "Job", entries) -> TmxImport:
                 mapping = _order_mapping(source_codes, text)
                 target_text = _marked(seg, mapping)
                 markup = unit.block.markup if not unit.is_title else ()
-                md = text_markdown(target_text, markup)
+                md = text_markdown(target_text, markup, len(markup))
                 plan.changes.append(Change(unit, src, normalized(unit, md), None, f"{path}:{tu.sourceline}"))
     return found
 

@@ -208,7 +208,8 @@ def read_xliff(path: Path, data: bytes, job: "Job") -> Plan:
         if not re.sub(r"\s+", "", text):
             plan.left += 1
             continue
-        target = text_markdown(text, tuple(markup)) if not unit.is_title else text_markdown(text, ())
+        target = text_markdown(text, tuple(markup), len(unit.block.markup)) if not unit.is_title else \
+            text_markdown(text, ())
         base = unit_el.get(f"{{{TR}}}base")
         plan.changes.append(Change(unit, src, normalized(unit, target), base, where))
         for other in index.by_source.get((src, unit.source), []):
