@@ -216,7 +216,7 @@ def test_markup_an_editor_adds_or_removes_comes_back_as_markup(project):
 def test_a_file_without_a_record_is_never_overwritten_and_review_import_takes_it(project):
     ok(run(project, "run"))
     path = md_path(project)
-    (path.parent / f".{path.name}.written.json").unlink()  # as after an older version, or a copied build/
+    (project / "build" / ".translate-written" / f"{path.name}.json").unlink()  # as after an older version
     machine = correct_first_paragraph(project, CORRECTED)
     edited = path.read_text(encoding="utf-8")
     r = ok(run(project, "run"))
@@ -272,8 +272,9 @@ def test_source_change_makes_the_segment_stale_keeps_the_suggestion_and_strict_r
     strict = run(project, "run", "--strict-review")
     assert strict.returncode == 1
     err = strict.stderr.decode()
-    assert "source/strike.md:8 [es] stale: the source changed since it was reviewed" in err
-    assert "«What the strikers want»" in err and "(--strict-review)" in err
+    assert "source/strike.md:8 [es] stale, its source changed since review: «What the strikers want»" in err
+    assert "kept as a suggestion (fuzzy) in translations/es.po" in err
+    assert "translate: 10 segment(s) not reviewed, 1 stale (--strict-review)" in err
     assert "Lo que quiere la huelga" not in path.read_text(encoding="utf-8")  # a fresh machine translation
     entries = store_entries(project)
     stale = entries["What the strikers want"]
@@ -659,3 +660,25 @@ def test_the_store_refuses_a_save_made_from_an_older_version(tmp_path):
         catalog.save("en", "The strike.", "La huelga continúa.", base=first.version)
     assert raised.value.current.target == "La huelga sigue."
     assert store.read("es").get("en", "The strike.").version == second.version
+
+
+def test_the_review_api_lists_units_with_state_and_two_editors_saving_one_unit_get_a_conflict(project):
+    from translate import review
+    from translate.config import load_config
+    from translate.document import read_article
+
+    config = load_config(project / "translate.yaml")
+    doc = read_article(project / "source" / "strike.md")
+    units = review.segments(config, doc, "es")
+    assert [u.id for u in units][:4] == ["title.s1", "b1.s1", "b1.s2", "b2.s1"]
+    assert {u.state for u in units} == {review.MACHINE}
+    heading = units[3]
+    seen = review.version(heading)  # both editors open the page
+    saved = review.save(config, "es", heading, "Lo que quiere la *huelga*", seen, "Ana")
+    with pytest.raises(review.Conflict) as raised:
+        review.save(config, "es", heading, "Qué quiere la huelga", seen, "Luis")
+    assert raised.value.current.target == "Lo que quiere la *huelga*"
+    again = {u.id: u for u in review.segments(config, doc, "es")}["b2.s1"]
+    assert again.state == review.REVIEWED and review.version(again) == saved.version
+    assert review.save(config, "es", again, "Qué quiere la huelga", review.version(again), "Luis").target == \
+        "Qué quiere la huelga"

@@ -249,7 +249,7 @@ def print_taken(harvested, project) -> None:
 def print_review(harvested, written, project) -> str:
     """After a run: the corrections taken from the translated Markdown, every file left as it is and why, the
     stale segments (file:line and the source's words). Returns what --strict-review complains of ("" if nothing)."""
-    from .cli import _where, snippet
+    from .cli import _shown, _where, snippet
 
     for line in harvested.messages:
         typer.echo(line, err=True)
@@ -257,17 +257,27 @@ def print_review(harvested, written, project) -> str:
         for line in item.messages:
             typer.echo(line, err=True)
     stale = machine = 0
+    stores = set()
     for item in written:
         t = item.translation
         stale += len(t.stale)
         machine += len(t.source.segments) - len(t.reviewed) - len(t.stale)
+        said_for: set[str] = set()
         for sid in t.stale:
-            if not sid.endswith(".s1") and not sid.endswith(tuple(f".m{n}" for n in range(10))) and \
-                    f"{sid.rsplit('.', 1)[0]}.s1" in t.stale:
+            block = sid.rsplit(".", 1)[0]
+            if block in said_for:
                 continue  # one line per block
+            said_for.add(block)
             place, text = _where(t, sid)
-            typer.echo(f"{place} [{t.target_lang}] stale: the source changed since it was reviewed; machine "
-                       f"translation used, the old one kept as a suggestion: «{snippet(text, '')}»", err=True)
+            typer.echo(f"{place} [{t.target_lang}] stale, its source changed since review: «{snippet(text, '', 40)}»",
+                       err=True)
+            stores.add(t.target_lang)
+    if stores:
+        from .review.job import store_of
+
+        names = ", ".join(_shown(store_of(project).path(lang)) for lang in sorted(stores))
+        typer.echo(f"translate: stale segments get a new machine translation; what a person wrote for the old "
+                   f"source is kept as a suggestion (fuzzy) in {names}", err=True)
     said = [f"{machine} segment(s) not reviewed"] if machine else []
     said += [f"{stale} stale"] if stale else []
     return ", ".join(said)

@@ -54,8 +54,11 @@ def review_job(config) -> "Job":
     from ..document import find_sources, read_article
     from ..pipeline import Job
 
+    from .job import check_location
+
     if not config.targets:
         raise UserError("no target language: give --to es[,fr,...] or 'to:' in translate.yaml")
+    check_location(config)
     documents = tuple(read_article(p) for p in find_sources(list(config.source)))
     return Job(config, documents, (), ())
 
@@ -206,7 +209,7 @@ class UnitIndex:
                                 from .markdown import segment_markdown
 
                                 piece = Unit(article, seg.id, unit.block, (seg.id,),
-                                             segment_markdown(seg, unit.block.markup), MACHINE)
+                                             segment_markdown(seg, unit.block.markup), MACHINE, src=src)
                                 self.by_source.setdefault((src, piece.source), []).append(piece)
                                 self.by_place.setdefault((article, seg.id), piece)
 

@@ -1,6 +1,6 @@
 """Corrections made in the translated Markdown (`build/<slug>/<slug>.<lang>.md`) are taken into the store.
 
-Each time it writes that file, translate keeps beside it a record of what it wrote (`.<slug>.<lang>.md.written.json`:
+Each time it writes that file, translate keeps a record of what it wrote (`build/.translate-written/<slug>.<lang>.md.json`:
 the text, the source blocks it translated, the version of each reviewed unit it wrote). Before anything rewrites
 the file, the file is read with the article reader and compared with the record, block by block, matched by the
 document's structure: every block whose text differs from what was written is a correction of that block's
@@ -37,8 +37,12 @@ from .store import Catalog, Conflict, Entry, Store
 RECORD_VERSION = 1
 
 
+RECORDS = ".translate-written"  # in the output folder, beside the memory: the article folders stay what is printed
+
+
 def record_path(md: Path) -> Path:
-    return md.with_name(f".{md.name}.written.json")
+    """build/<slug>/<slug>.<lang>.md -> build/.translate-written/<slug>.<lang>.md.json"""
+    return md.parent.parent / RECORDS / f"{md.name}.json"
 
 
 def draft_path(md: Path) -> Path:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from ..data import Document, Translation
+from ..errors import UserError
 from .harvest import (
     Records,
     Written,
@@ -87,9 +88,20 @@ class Harvests:
         return [h for h in self.files.values() if h.taken]
 
 
+def check_location(config: "ProjectConfig") -> None:
+    """The store must not be inside the output folder: deleting build/ must lose nothing a person wrote."""
+    store, out = Path(config.translations).resolve(), Path(config.output).resolve()
+    if store == out or out in store.parents:
+        where = f"{config.path}: " if config.path else ""
+        raise UserError(f"{where}'translations' ({config.translations}) is inside the output folder ({config.output}), "
+                        "which a clean build deletes; keep reviewed translations outside it (the default is "
+                        "translations/ beside translate.yaml)")
+
+
 def harvest(job: "Job", targets: Sequence[str] | None = None) -> Harvests:
     """Take every correction made in the job's translated Markdown files into the store, before anything is
     translated or written: a file that cannot be read against its record is marked to stay as it is."""
+    check_location(job.config)
     found = Harvests()
     store = store_of(job.config)
     root = job.config.root
@@ -278,7 +290,6 @@ def _record_plan(catalog: Catalog, translations: Sequence[Translation], root: Pa
 def import_markdown(job: "Job", path: Path, data: bytes, force: bool = False) -> tuple[str, int]:
     """Take an edited translated file (build/<slug>/<slug>.<lang>.md, or its .new.md draft) against what translate
     last wrote for it: every block that differs is a correction. All or nothing. Returns (language, saved)."""
-    from ..errors import UserError
     from .harvest import record_path
 
     name = path.name

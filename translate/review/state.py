@@ -36,6 +36,7 @@ class Unit:
     source: str  # the source as Markdown: the store's msgid
     state: str  # one of STATES
     entry: Entry | None = None  # reviewed: the store's entry; stale: the suggestion (an older translation)
+    src: str = "en"  # the source language
 
     @property
     def line(self) -> int:
@@ -59,7 +60,8 @@ def article_units(doc: Document, catalog: Catalog | None, src: str, article: str
     """Every unit of `doc`, in order, with its state in `catalog` (None: no store, everything is machine)."""
     msgids = {s.id: segment_markdown(s, b.markup) for b in doc.blocks for s in b.segments}
     if catalog is None or not len(catalog):
-        return [Unit(article, s.id, b, (s.id,), msgids[s.id], MACHINE) for b in doc.blocks for s in b.segments]
+        return [Unit(article, s.id, b, (s.id,), msgids[s.id], MACHINE, src=src)
+                for b in doc.blocks for s in b.segments]
     blocks = _has_block_units(catalog)
     whole = {b.id: block_source(b) for b in doc.blocks if blocks and len(sentences(b)) > 1}
     present = set(msgids.values()) | set(whole.values())
@@ -80,15 +82,15 @@ def article_units(doc: Document, catalog: Catalog | None, src: str, article: str
             ids = tuple(s.id for s in sentences(block))
             entry = catalog.get(src, source)
             if entry is not None and entry.reviewed:
-                units.append(Unit(article, block.id, block, ids, source, REVIEWED, entry))
+                units.append(Unit(article, block.id, block, ids, source, REVIEWED, entry, src=src))
                 covered.update(ids)
             elif entry is not None and entry.fuzzy:
-                units.append(Unit(article, block.id, block, ids, source, STALE, entry))
+                units.append(Unit(article, block.id, block, ids, source, STALE, entry, src=src))
                 covered.update(ids)
             else:
                 earlier = old(block.id, source)
                 if earlier is not None and not any(_reviewed(catalog, src, msgids[i]) for i in ids):
-                    units.append(Unit(article, block.id, block, ids, source, STALE, earlier))
+                    units.append(Unit(article, block.id, block, ids, source, STALE, earlier, src=src))
                     covered.update(ids)
         for seg in block.segments:
             if seg.id in covered:
@@ -96,12 +98,13 @@ def article_units(doc: Document, catalog: Catalog | None, src: str, article: str
             source = msgids[seg.id]
             entry = catalog.get(src, source)
             if entry is not None and entry.reviewed:
-                units.append(Unit(article, seg.id, block, (seg.id,), source, REVIEWED, entry))
+                units.append(Unit(article, seg.id, block, (seg.id,), source, REVIEWED, entry, src=src))
             elif entry is not None and entry.fuzzy:
-                units.append(Unit(article, seg.id, block, (seg.id,), source, STALE, entry))
+                units.append(Unit(article, seg.id, block, (seg.id,), source, STALE, entry, src=src))
             else:
                 earlier = old(seg.id, source)
-                units.append(Unit(article, seg.id, block, (seg.id,), source, STALE if earlier else MACHINE, earlier))
+                units.append(Unit(article, seg.id, block, (seg.id,), source, STALE if earlier else MACHINE, earlier,
+                                  src=src))
     return units
 
 
