@@ -164,6 +164,8 @@ def load_config(path: Path) -> ProjectConfig:
         values[name] = parsed
     if errors:
         raise UserError("\n".join(errors))
+    # reviewed translations belong to the project: by default beside its translate.yaml, wherever the run starts
+    values.setdefault("translations", path.parent / "translations")
     return ProjectConfig(path=path, **values)
 
 

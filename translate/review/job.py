@@ -38,11 +38,10 @@ def store_of(config: "ProjectConfig", source_lang: str = "en") -> Store:
 
 
 def article_key(path: Path, root: Path) -> str:
-    """How the store's references name an article: its path from the project's folder."""
-    try:
-        return Path(os.path.relpath(Path(path).resolve(), Path(root).resolve())).as_posix()
-    except ValueError:
-        return Path(path).resolve().as_posix()
+    """How the store's references name an article: its path from the project's folder (an article outside it:
+    its absolute path)."""
+    full, base = Path(path).resolve(), Path(root).resolve()
+    return full.relative_to(base).as_posix() if base in full.parents else full.as_posix()
 
 
 def markdown_path(out: Path, doc: Document, tgt: str) -> Path:
