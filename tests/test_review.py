@@ -196,6 +196,22 @@ def test_an_edited_code_block_is_not_overwritten(project):
     assert path.read_text(encoding="utf-8") == edited and path.with_name("strike.es.new.md").exists()
 
 
+def test_an_edited_front_matter_is_not_overwritten_and_its_title_is_taken(project):
+    ok(run(project, "run"))
+    path = md_path(project)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(line_with(text, "title:"), "title: La huelga sigue"), encoding="utf-8")
+    r = ok(run(project, "run"))
+    assert "took 1 corrected block(s)" in r.stdout.decode()
+    assert store_entries(project)["The strike goes on"].msgstr == "La huelga sigue"
+    edited = path.read_text(encoding="utf-8").replace("author: A. Writer", "author: A. Escritora")
+    path.write_text(edited, encoding="utf-8")
+    r = ok(run(project, "run"))
+    assert "strike.es.md:2: the front matter's 'author' changed: translate writes it from the article" in \
+        r.stderr.decode()
+    assert path.read_text(encoding="utf-8") == edited
+
+
 def test_markup_an_editor_adds_or_removes_comes_back_as_markup(project):
     ok(run(project, "run"))
     path = md_path(project)
@@ -293,10 +309,19 @@ def test_source_change_makes_the_segment_stale_keeps_the_suggestion_and_strict_r
     po.save()
     r = ok(run(project, "review", "import", "all.po"))
     assert "took 10 reviewed translation(s)" in r.stdout.decode()
-    ok(run(project, "run", "--strict-review"))
+    ok(run(project, "run", "--strict-review", "--format", "md,pdf"))
     status = json.loads(ok(run(project, "review", "status", "--json")).stdout)
     assert all(s["stale"] == 0 and s["machine"] == 0 for s in status)
     assert store_entries(project)["What the strikers want"].msgstr == "Lo que quiere la huelga"
+    # a pamphlet a person revised throughout is not called machine translation
+    pdf = project / "build" / "strike" / "strike.en-es.pdf"
+    words = re.sub(r"\s+", " ", pdf_text(pdf))
+    assert "Todos los párrafos han sido revisados por Ana Pérez." in words
+    assert "ESPAÑOL · TRADUCCIÓN DEL INGLÉS, REVISADA POR LA REDACCIÓN" in words.upper()
+    assert "AUTOMÁTICA" not in words.upper().split("COLOFÓN")[0]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Subject:         Original y traducción revisada, en paralelo (inglés → español). Todos los párrafos" in info
+    assert "Keywords:        inglés, español, Traducción revisada," in info
 
 
 def test_a_reviewed_sentence_is_never_sent_to_an_engine_and_its_terms_are_checked_as_human(tmp_path):

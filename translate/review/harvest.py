@@ -129,6 +129,7 @@ def save_records(md: Path, records: Records) -> None:
 @dataclass(frozen=True)
 class Parsed:
     head: dict[str, str]  # title and subtitle of the front matter
+    meta: dict  # the rest of the front matter
     shape: tuple[tuple[str, str, int], ...]  # (id, kind, level or list start) of every node and leaf, in order
     lines: tuple[int, ...]  # the line of each
     blocks: dict[str, Block]
@@ -140,6 +141,7 @@ def parse_translated(text: str, path: Path) -> Parsed:
 
     data, body, first = split_front_matter(path, text.lstrip("\ufeff").replace("\r\n", "\n"))
     head = {k: re.sub(r"\s+", " ", str(data[k])).strip() for k in ("title", "subtitle") if data.get(k) is not None}
+    meta = {k: v for k, v in data.items() if k not in ("title", "subtitle")}
     tree, blocks = parse_body(body, first)
     by_id = {b.id: b for b in blocks}
     shape: list[tuple[str, str, int]] = []
@@ -157,7 +159,7 @@ def parse_translated(text: str, path: Path) -> Parsed:
                 walk(node.children)
 
     walk(tree)
-    return Parsed(head, tuple(shape), tuple(lines), by_id)
+    return Parsed(head, meta, tuple(shape), tuple(lines), by_id)
 
 
 def _content(b: Block) -> tuple:
@@ -250,6 +252,12 @@ def read_corrections(path: Path, text: str, written: Written) -> Reading:
         reading.problems.extend(mismatch(then, current))
         return reading
     same_before = before is not None and before.shape == then.shape
+    changed = [k for k in sorted(set(current.meta) | set(then.meta), key=str)
+               if current.meta.get(k) != then.meta.get(k) and not (same_before and current.meta.get(k) ==
+                                                                   before.meta.get(k))]
+    if changed:
+        reading.problems.append((2, f"the front matter's {', '.join(map(repr, changed))} changed: translate writes "
+                                    "it from the article; change it there"))
 
     for key in ("title", "subtitle"):
         now = current.head.get(key)
@@ -406,7 +414,7 @@ def same_blocks(a: str, b: str, path: Path) -> bool:
         x, y = parse_translated(a, path), parse_translated(b, path)
     except UserError:
         return False
-    return x.shape == y.shape and x.head == y.head and all(
+    return x.shape == y.shape and x.head == y.head and x.meta == y.meta and all(
         _content(x.blocks[k]) == _content(y.blocks[k]) for k in x.blocks)
 
 
