@@ -118,8 +118,14 @@ CORRECTED = "La *clase obrera* lucha por sus reivindicaciones[^1]. Los patronos 
 def test_a_correction_in_the_markdown_is_kept_in_md_pdf_and_store_and_survives_rm_build(project):
     ok(run(project, "run"))
     machine = correct_first_paragraph(project, CORRECTED)
+    pending = ok(run(project, "review", "status")).stderr.decode()
+    assert "build/strike/strike.es.md: 1 corrected block(s) not in the store yet; the next 'translate run' takes " \
+           "them" in pending, pending
     r = ok(run(project, "run", "--format", "md,pdf"))
-    assert "took 1 corrected block(s) from build/strike/strike.es.md into translations/es.po" in r.stdout.decode()
+    out = r.stdout.decode()
+    assert "took 1 corrected block(s) from build/strike/strike.es.md into translations/es.po" in out
+    assert re.search(r"strike\s+en→es\s+8\s+\d+\s+\S+\s+\d+\s+2/8", out)  # the reviewed column
+    assert re.search(r"second\s+en→es\s+3\s+\d+\s+\S+\s+\d+\s+1/3", out)
     text = md_path(project).read_text(encoding="utf-8")
     assert CORRECTED in text and machine not in text
 
@@ -707,3 +713,41 @@ def test_the_review_api_lists_units_with_state_and_two_editors_saving_one_unit_g
     assert again.state == review.REVIEWED and review.version(again) == saved.version
     assert review.save(config, "es", again, "Qué quiere la huelga", review.version(again), "Luis").target == \
         "Qué quiere la huelga"
+
+
+def test_a_correction_that_merges_sentences_is_kept_for_the_whole_block(project):
+    ok(run(project, "run"))
+    merged = "La *clase obrera* lucha por sus reivindicaciones[^1], que los patronos rechazan."
+    correct_first_paragraph(project, merged)
+    ok(run(project, "run", "--format", "md,html"))
+    whole = "The *working class* fights for its demands[^1]. The bosses refuse."
+    entry = store_entries(project)[whole]
+    assert entry.msgstr == merged and ("source/strike.md:b1", "") in entry.occurrences
+    assert merged in md_path(project).read_text(encoding="utf-8")
+    # the sentence on its own (in the second article) is still the machine's: the block's correction is the unit
+    assert "The bosses refuse." not in store_entries(project)
+    status = {s["article"]: s for s in json.loads(ok(run(project, "review", "status", "--json")).stdout)}
+    assert status["source/strike.md"]["reviewed"] == 2  # both sentences of the block
+    report = json.loads((project / "build" / "strike" / "strike.en-es.terms.json").read_text(encoding="utf-8"))
+    checks = {(c["segment_id"], c["entry_id"]): c for c in report["occurrences"]}
+    assert checks[("b1.s1", "working-class")]["strategy"] == "human" and checks[("b1.s1", "working-class")]["realized"]
+    assert checks[("b1.s1", "bosses")]["strategy"] == "human"  # the second sentence's term, checked in the block
+    assert checks[("b1.s1", "bosses")]["found"] == "patronos"
+    ok(run(project, "review", "export", "--to", "es", "-o", "es.po"))
+    exported = polib.pofile(str(project / "es.po")).find(whole)
+    assert exported is not None and not exported.fuzzy and exported.msgstr == merged
+    before = (project / "translations" / "es.po").read_bytes()
+    ok(run(project, "review", "import", "es.po"))
+    assert (project / "translations" / "es.po").read_bytes() == before
+
+
+def test_the_store_keeps_sentences_of_another_source_language_apart(tmp_path):
+    from translate.review.store import Store
+
+    store = Store(tmp_path / "translations", "en")
+    with store.edit("es") as catalog:
+        catalog.save("en", "Workers.", "Trabajadores.")
+        catalog.save("fr", "Workers.", "Obreros.")  # the same letters, in another language
+    po = polib.pofile(str(store.path("es")))
+    assert {(e.msgctxt, e.msgstr) for e in po} == {(None, "Trabajadores."), ("fr", "Obreros.")}
+    assert store.read("es").get("fr", "Workers.").target == "Obreros."

@@ -103,8 +103,8 @@ def pending(job: "Job", targets: Sequence[str]) -> list[str]:
             catalog = store.read(tgt)
             new = [c for c in reading.corrections if (e := catalog.get(src, c.source)) is None or e.target != c.target]
             if new:
-                lines.append(f"{shown(md)}: {len({c.unit for c in new})} correction(s) not in the store yet; "
-                             "the next 'translate run' takes them")
+                lines.append(f"{shown(md)}: {len({c.block for c in new})} corrected block(s) not in the store "
+                             "yet; the next 'translate run' takes them")
             elif reading.problems:
                 lines.append(f"{shown(md)}: edited in a way the next run cannot take ({reading.problems[0][1]})")
     return lines

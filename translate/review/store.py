@@ -240,10 +240,10 @@ class Store:
         except FileNotFoundError:
             return Catalog(path, tgt, _new_po(tgt, self.source_lang), self.source_lang)
         except UnicodeDecodeError as exc:
-            raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+            raise UserError(f"{_shown(path)}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
         except OSError as exc:
-            raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        return Catalog(path, tgt, parse_po(text, path), self.source_lang)
+            raise UserError(f"{_shown(path)}: cannot read: {exc.strerror or exc}") from None
+        return Catalog(path, tgt, parse_po(text, _shown(path)), self.source_lang)
 
     @contextlib.contextmanager
     def edit(self, tgt: str, translator: str = "") -> Iterator[Catalog]:
@@ -350,3 +350,10 @@ def _reason(message: str) -> str:
     import re
 
     return re.sub(r"\s*\(line \d+\)", "", message).replace(" in po file", "").strip() or "syntax error"
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
