@@ -139,7 +139,8 @@ def test_a_correction_in_the_markdown_is_kept_in_md_pdf_and_store_and_survives_r
     pdf = project / "build" / "strike" / "strike.en-es.pdf"
     words = re.sub(r"\s+", " ", pdf_text(pdf))
     assert "lucha por sus reivindicaciones" in words and "se niegan en redondo" in words
-    # the colophon, in both columns' languages: one paragraph of five (the note counts) revised, by whom (no e-mail in print)
+    # the colophon, in both columns' languages: one paragraph of five (the note counts) revised, and by whom (no
+    # e-mail address in print)
     assert "Párrafos revisados por Ana Pérez: 1 de 5." in words
     assert "Paragraphs revised by Ana Pérez: 1 of 5." in words and "ana@example.org" not in words
     assert "REVISADA EN PARTE POR LA REDACCIÓN" in words.upper()

@@ -39,7 +39,8 @@ def _config(config: Optional[Path], paths: Optional[List[Path]] = None, to: Opti
 @app.command("status")
 def status(
     paths: Optional[List[Path]] = typer.Argument(None, help=PATHS_HELP),
-    to: Optional[str] = typer.Option(None, "--to", "-t", help="Target languages, comma-separated [default: the job's]."),
+    to: Optional[str] = typer.Option(None, "--to", "-t", help="Target languages, comma-separated [default: the "
+                                                              "job's]."),
     json_: bool = typer.Option(False, "--json", help="Print a JSON list: article, lang, reviewed, stale, machine."),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
 ) -> None:
@@ -90,12 +91,13 @@ def export(
     """Every segment of the articles in one language with its current translation, for Poedit (PO) or a CAT tool
     (XLIFF 2.0): machine translations fuzzy / state "initial", reviewed ones translated / "final", glossary terms
     as notes. Translates what the memory does not have yet."""
-    from .review.exchange import items, pending, review_job, translate_for_export
+    from .review.exchange import items, pending, translate_for_export
     from .review.po import export_po
     from .review.xliff import export_xliff
 
     try:
-        fmt = (format_ or {".po": "po", ".pot": "po", ".xlf": "xliff", ".xliff": "xliff"}.get(output.suffix.lower(), "")).lower()
+        by_name = {".po": "po", ".pot": "po", ".xlf": "xliff", ".xliff": "xliff"}.get(output.suffix.lower(), "")
+        fmt = (format_ or by_name).lower()
         if fmt not in ("po", "xliff"):
             raise UserError(f"--format: expected po or xliff (or a file name ending in .po, .xlf or .xliff), got "
                             f"{format_ or output.name!r}")

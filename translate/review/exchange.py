@@ -16,7 +16,7 @@ from ..errors import UserError
 from .job import article_key, markdown_path, shown, store_of
 from .markdown import canonical, from_markdown, numbers, text_markdown
 from .state import MACHINE, REVIEWED, STALE, Unit, article_units, counts
-from .store import Catalog, Conflict, Store
+from .store import Catalog, Conflict
 
 if TYPE_CHECKING:
     from ..pipeline import Job
@@ -137,7 +137,7 @@ def items(job: "Job", tgt: str, translations: Sequence[Translation]) -> list[tup
             machine = ""
             if unit.state == STALE and unit.entry is not None:
                 machine = text_markdown(text, markup) if not unit.is_title else text_markdown(text, ())
-                prefer = [n for sid in unit.segments for s in unit.block.segments if s.id == sid for n in numbers(s.text)]
+                prefer = [n for s in unit.block.segments if s.id in unit.segments for n in numbers(s.text)]
                 text, extra = from_markdown(unit.entry.target, unit.block.markup if not unit.is_title else (), prefer)
                 markup = unit.block.markup + extra
             unit_terms = tuple(dict.fromkeys(x for sid in unit.segments for x in terms.get(sid, ())))

@@ -1,7 +1,8 @@
 """Corrections made in the translated Markdown (`build/<slug>/<slug>.<lang>.md`) are taken into the store.
 
-Each time it writes that file, translate keeps a record of what it wrote (`build/.translate-written/<slug>.<lang>.md.json`:
-the text, the source blocks it translated, the version of each reviewed unit it wrote). Before anything rewrites
+Each time it writes that file, translate keeps a record of what it wrote
+(`build/.translate-written/<slug>.<lang>.md.json`: the text, the source blocks it translated, the version of each
+reviewed unit it wrote). Before anything rewrites
 the file, the file is read with the article reader and compared with the record, block by block, matched by the
 document's structure: every block whose text differs from what was written is a correction of that block's
 source, and becomes a reviewed translation (per sentence when the editor kept the block's sentences, else of the
@@ -17,6 +18,7 @@ it), and the run says which lines.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -27,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from ..data import Block, Markup, Node, Segment
+from ..data import Block, Markup, Segment
 from ..errors import UserError
 from ..publish.writer import inline_markdown
 from ..sentences import split_sentences
 from .markdown import balanced, block_source, remap_with, segment_markdown, sentences, text_markdown
-from .store import Catalog, Conflict, Entry, Store
+from .store import Conflict, Entry, Store
 
 RECORD_VERSION = 1
 
@@ -244,7 +246,7 @@ def read_corrections(path: Path, text: str, written: Written) -> Reading:
     then = parse_translated(written.text, path)
     before = None
     if written.previous:
-        with _suppress_user_error():
+        with contextlib.suppress(UserError):
             before = parse_translated(written.previous, path)
     if [s[:2] for s in current.shape] != [s[:2] for s in then.shape] or \
             [s[2] for s in current.shape] != [s[2] for s in then.shape]:
@@ -301,18 +303,17 @@ def _block_corrections(source: Block, text: str, own: tuple[Markup, ...], titles
     sents = sentences(source)
     pieces = split_sentences(mapped) if mapped else []
     out: list[Correction] = []
-    whole = source.id in written.human
+
+    def unit(unit_id: str, msgid: str, text: str) -> Correction:
+        return Correction(unit_id, msgid, text_markdown(text, markup, len(source.markup)),
+                          written.human.get(unit_id, ""), line, source.id)
+
     if len(sents) == 1:
-        seg = sents[0]
-        out.append(Correction(seg.id, segment_markdown(seg, source.markup), text_markdown(mapped, markup, len(source.markup)),
-                              written.human.get(seg.id, ""), line, source.id))
-    elif sents and not whole and len(pieces) == len(sents) and all(balanced(p) for p in pieces):
-        for seg, piece in zip(sents, pieces):
-            out.append(Correction(seg.id, segment_markdown(seg, source.markup), text_markdown(piece, markup, len(source.markup)),
-                                  written.human.get(seg.id, ""), line, source.id))
+        out.append(unit(sents[0].id, segment_markdown(sents[0], source.markup), mapped))
+    elif sents and source.id not in written.human and len(pieces) == len(sents) and all(map(balanced, pieces)):
+        out.extend(unit(seg.id, segment_markdown(seg, source.markup), piece) for seg, piece in zip(sents, pieces))
     elif sents:
-        out.append(Correction(source.id, block_source(source), text_markdown(mapped, markup, len(source.markup)),
-                              written.human.get(source.id, ""), line, source.id))
+        out.append(unit(source.id, block_source(source), mapped))
     inverse = {v: k for k, v in mapping.items()}
     for seg in source.segments:
         if seg.title_of is None:
@@ -329,16 +330,9 @@ def _line_of(message: str) -> int:
     return int(m.group(1)) if m else 1
 
 
-class _suppress_user_error:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, exc, tb):
-        return kind is not None and issubclass(kind, UserError)
-
-
 def take(store: Store, tgt: str, src: str, article: str, corrections: Iterable[Correction], translator: str,
-         force: bool = False, all_or_nothing: bool = False) -> tuple[list[Correction], list[tuple[Correction, Entry | None]]]:
+         force: bool = False, all_or_nothing: bool = False
+         ) -> tuple[list[Correction], list[tuple[Correction, Entry | None]]]:
     """Save corrections as reviewed translations, each checked against the version the editor corrected (unless
     `force`). Returns (taken, conflicts); `all_or_nothing`: any conflict and nothing is saved (the conflicts are
     still returned)."""
@@ -400,14 +394,6 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def blocks_of(nodes: Iterable[Node | str]) -> Iterable[str]:
-    for node in nodes:
-        if isinstance(node, str):
-            yield node
-        else:
-            yield from node.leaves()
-
-
 def same_blocks(a: str, b: str, path: Path) -> bool:
     """Whether two translated files say the same, block by block (formatting aside)."""
     try:
@@ -427,8 +413,4 @@ def blocks_differing(a: str, b: str, path: Path) -> list[int]:
     if [s[:2] for s in x.shape] != [s[:2] for s in y.shape]:
         return []
     lines = [1] if x.head != y.head else []
-    return lines + [x.blocks[k].line for k in x.blocks if k in y.blocks and _content(x.blocks[k]) != _content(y.blocks[k])]
-
-
-def catalog_versions(catalog: Catalog, units) -> dict[str, str]:
-    return {u.id: u.entry.version for u in units if u.state == "reviewed" and u.entry is not None}
+    return lines + [b.line for k, b in x.blocks.items() if k in y.blocks and _content(b) != _content(y.blocks[k])]
