@@ -64,18 +64,36 @@ entries:
 WHO = "Ana Pérez <ana@example.org>"
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch):
+def make_project(folder: Path) -> Path:
     """A paper's project folder: two articles, a glossary, translate.yaml; runs happen inside it."""
-    monkeypatch.setenv("TRANSLATE_TRANSLATOR", WHO)
-    (tmp_path / "source").mkdir()
-    (tmp_path / "source" / "strike.md").write_text(ARTICLE, encoding="utf-8")
-    (tmp_path / "source" / "second.md").write_text(SECOND, encoding="utf-8")
-    (tmp_path / "mini.yaml").write_text(GLOSSARY, encoding="utf-8")
-    (tmp_path / "translate.yaml").write_text(
+    (folder / "source").mkdir(parents=True)
+    (folder / "source" / "strike.md").write_text(ARTICLE, encoding="utf-8")
+    (folder / "source" / "second.md").write_text(SECOND, encoding="utf-8")
+    (folder / "mini.yaml").write_text(GLOSSARY, encoding="utf-8")
+    (folder / "translate.yaml").write_text(
         "source: source\noutput: build\nto: [es]\nengine: apertium\nglossaries: [mini.yaml]\nformats: [md]\n",
         encoding="utf-8")
-    return tmp_path
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSLATE_TRANSLATOR", WHO)
+    return make_project(tmp_path / "paper")
+
+
+@pytest.fixture(scope="module")
+def translated(tmp_path_factory):
+    """The project after its first run, made once: each test that starts there gets a copy."""
+    folder = make_project(tmp_path_factory.mktemp("template") / "paper")
+    ok(run_cli("run", cwd=folder))
+    return folder
+
+
+@pytest.fixture
+def ran(translated, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRANSLATE_TRANSLATOR", WHO)
+    return Path(shutil.copytree(translated, tmp_path / "paper"))
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess:
@@ -115,8 +133,8 @@ CORRECTED = "La *clase obrera* lucha por sus reivindicaciones[^1]. Los patronos 
 # --- the Markdown round trip -----------------------------------------------------------------------------------
 
 
-def test_a_correction_in_the_markdown_is_kept_in_md_pdf_and_store_and_survives_rm_build(project):
-    ok(run(project, "run"))
+def test_a_correction_in_the_markdown_is_kept_in_md_pdf_and_store_and_survives_rm_build(ran):
+    project = ran
     machine = correct_first_paragraph(project, CORRECTED)
     pending = ok(run(project, "review", "status")).stderr.decode()
     assert "build/strike/strike.es.md: 1 corrected block(s) not in the store yet; the next 'translate run' takes " \
@@ -157,8 +175,8 @@ def test_a_correction_in_the_markdown_is_kept_in_md_pdf_and_store_and_survives_r
     assert "took" not in r.stdout.decode()  # nothing left to take: the store had it
 
 
-def test_an_unchanged_rerun_takes_nothing_and_writes_nothing(project):
-    ok(run(project, "run"))
+def test_an_unchanged_rerun_takes_nothing_and_writes_nothing(ran):
+    project = ran
     po = project / "translations" / "es.po"
     before = md_path(project).read_bytes()
     r = ok(run(project, "run"))
@@ -166,8 +184,8 @@ def test_an_unchanged_rerun_takes_nothing_and_writes_nothing(project):
     assert "took" not in r.stdout.decode() and "nothing written" in r.stdout.decode()
 
 
-def test_an_added_paragraph_leaves_the_file_untouched_and_writes_the_new_draft_beside_it(project):
-    ok(run(project, "run"))
+def test_an_added_paragraph_leaves_the_file_untouched_and_writes_the_new_draft_beside_it(ran):
+    project = ran
     path = md_path(project)
     text = path.read_text(encoding="utf-8")
     heading = line_with(text, "## ")
@@ -193,8 +211,8 @@ def test_an_added_paragraph_leaves_the_file_untouched_and_writes_the_new_draft_b
     assert "Nuevo:" in path.read_text(encoding="utf-8") and not path.with_name("strike.es.new.md").exists()
 
 
-def test_an_edited_code_block_is_not_overwritten(project):
-    ok(run(project, "run"))
+def test_an_edited_code_block_is_not_overwritten(ran):
+    project = ran
     path = md_path(project)
     edited = path.read_text(encoding="utf-8").replace("make pamphlet", "make folleto")
     path.write_text(edited, encoding="utf-8")
@@ -203,8 +221,8 @@ def test_an_edited_code_block_is_not_overwritten(project):
     assert path.read_text(encoding="utf-8") == edited and path.with_name("strike.es.new.md").exists()
 
 
-def test_an_edited_front_matter_is_not_overwritten_and_its_title_is_taken(project):
-    ok(run(project, "run"))
+def test_an_edited_front_matter_is_not_overwritten_and_its_title_is_taken(ran):
+    project = ran
     path = md_path(project)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(line_with(text, "title:"), "title: La huelga sigue"), encoding="utf-8")
@@ -219,8 +237,8 @@ def test_an_edited_front_matter_is_not_overwritten_and_its_title_is_taken(projec
     assert path.read_text(encoding="utf-8") == edited
 
 
-def test_markup_an_editor_adds_or_removes_comes_back_as_markup(project):
-    ok(run(project, "run"))
+def test_markup_an_editor_adds_or_removes_comes_back_as_markup(ran):
+    project = ran
     path = md_path(project)
     text = path.read_text(encoding="utf-8")
     link_line = line_with(text, "](https://union.example.org/demands")
@@ -236,8 +254,8 @@ def test_markup_an_editor_adds_or_removes_comes_back_as_markup(project):
     assert corrected in path.read_text(encoding="utf-8")
 
 
-def test_a_file_without_a_record_is_never_overwritten_and_review_import_takes_it(project):
-    ok(run(project, "run"))
+def test_a_file_without_a_record_is_never_overwritten_and_review_import_takes_it(ran):
+    project = ran
     path = md_path(project)
     (project / "build" / ".translate-written" / f"{path.name}.json").unlink()  # as after an older version
     machine = correct_first_paragraph(project, CORRECTED)
@@ -254,8 +272,8 @@ def test_a_file_without_a_record_is_never_overwritten_and_review_import_takes_it
     assert CORRECTED in path.read_text(encoding="utf-8") and not path.with_name("strike.es.new.md").exists()
 
 
-def test_a_correction_that_conflicts_with_a_newer_one_in_the_store_is_not_lost(project):
-    ok(run(project, "run"))
+def test_a_correction_that_conflicts_with_a_newer_one_in_the_store_is_not_lost(ran):
+    project = ran
     correct_first_paragraph(project, CORRECTED)
     # meanwhile a colleague's review of the same sentence arrives in the store (a git pull, an import)
     ok(run(project, "review", "export", "--to", "es", "-o", "mine.po"))
@@ -283,8 +301,8 @@ def test_a_correction_that_conflicts_with_a_newer_one_in_the_store_is_not_lost(p
 # --- human first, stale not lost ------------------------------------------------------------------------------
 
 
-def test_source_change_makes_the_segment_stale_keeps_the_suggestion_and_strict_review_fails(project):
-    ok(run(project, "run"))
+def test_source_change_makes_the_segment_stale_keeps_the_suggestion_and_strict_review_fails(ran):
+    project = ran
     path = md_path(project)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace(line_with(text, "## "), "## Lo que quiere la huelga"), encoding="utf-8")
@@ -376,8 +394,8 @@ def test_a_reviewed_sentence_is_never_sent_to_an_engine_and_its_terms_are_checke
 # --- PO and XLIFF --------------------------------------------------------------------------------------------
 
 
-def test_po_export_edited_as_poedit_would_and_imported_changes_exactly_the_edited_entries(project):
-    ok(run(project, "run"))
+def test_po_export_edited_as_poedit_would_and_imported_changes_exactly_the_edited_entries(ran):
+    project = ran
     ok(run(project, "review", "export", "--to", "es", "--format", "po", "-o", "es-review.po"))
     exported = project / "es-review.po"
     assert subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(exported)], capture_output=True).returncode == 0
@@ -429,10 +447,10 @@ def _schema():
     return etree.XMLSchema(etree.parse(str(ROOT / "tests" / "data" / "xliff" / "xliff_core_2.0.xsd")))
 
 
-def test_xliff_export_is_valid_xliff_2_and_a_round_trip_changes_exactly_the_edited_unit(project):
+def test_xliff_export_is_valid_xliff_2_and_a_round_trip_changes_exactly_the_edited_unit(ran):
     from lxml import etree
 
-    ok(run(project, "run"))
+    project = ran
     ok(run(project, "review", "export", "--to", "es", "--format", "xliff", "-o", "es.xlf"))
     path = project / "es.xlf"
     tree = etree.parse(str(path))
@@ -477,10 +495,10 @@ def test_xliff_export_is_valid_xliff_2_and_a_round_trip_changes_exactly_the_edit
     assert [k for k, v in states.items() if v == "final"] == ["b1.s1@source/strike.md"]
 
 
-def test_xliff_keeps_markup_an_editor_added_through_a_round_trip(project):
+def test_xliff_keeps_markup_an_editor_added_through_a_round_trip(ran):
     """A reviewed translation with markup the source does not have: exported as codes with their Markdown, valid,
     and imported back unchanged."""
-    ok(run(project, "run"))
+    project = ran
     path = md_path(project)
     text = path.read_text(encoding="utf-8")
     corrected = "La OTAN *no* es amiga de la [clase obrera](https://example.org/clase)."
@@ -520,8 +538,8 @@ BAD_IMPORTS = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_IMPORTS))
-def test_a_bad_import_is_one_line_per_problem_exit_2_and_changes_nothing(project, case):
-    ok(run(project, "run"))
+def test_a_bad_import_is_one_line_per_problem_exit_2_and_changes_nothing(ran, case):
+    project = ran
     md = md_path(project)
     md.write_text(md.read_text(encoding="utf-8").replace("## ", "## Corregido: "), encoding="utf-8")
     ok(run(project, "run"))  # a store with one entry
@@ -548,8 +566,8 @@ def _po(entries: dict[str, str]) -> str:
     return po.__unicode__()
 
 
-def test_two_processes_importing_at_once_lose_no_entry(project):
-    ok(run(project, "run"))
+def test_two_processes_importing_at_once_lose_no_entry(ran):
+    project = ran
     sources = [e.msgid for e in polib.pofile(ok(run(project, "review", "export", "--to", "es", "-o", "x.po")) and
                                              str(project / "x.po"))]
     assert len(sources) >= 8
@@ -571,10 +589,10 @@ def test_two_processes_importing_at_once_lose_no_entry(project):
     assert not list((project / "translations").glob(".*.tmp"))
 
 
-def test_kill_9_during_an_import_leaves_the_old_store_or_the_new_one(project):
+def test_kill_9_during_an_import_leaves_the_old_store_or_the_new_one(ran):
     from translate.review.store import Store
 
-    ok(run(project, "run"))
+    project = ran
     # a big store, so that writing it takes a while
     store = Store(project / "translations")
     with store.edit("es") as catalog:
@@ -617,8 +635,8 @@ def test_kill_9_during_an_import_leaves_the_old_store_or_the_new_one(project):
 # --- TMX -----------------------------------------------------------------------------------------------------
 
 
-def test_memory_import_tmx_human_units_to_the_store_machine_units_to_the_memory(project):
-    ok(run(project, "run"))
+def test_memory_import_tmx_human_units_to_the_store_machine_units_to_the_memory(ran):
+    project = ran
     ok(run(project, "memory", "export", "--tmx", "machine.tmx"))
     shutil.rmtree(project / "build")
     r = ok(run(project, "memory", "import", "machine.tmx"))
@@ -716,8 +734,8 @@ def test_the_review_api_lists_units_with_state_and_two_editors_saving_one_unit_g
         "Qué quiere la huelga"
 
 
-def test_a_correction_that_merges_sentences_is_kept_for_the_whole_block(project):
-    ok(run(project, "run"))
+def test_a_correction_that_merges_sentences_is_kept_for_the_whole_block(ran):
+    project = ran
     merged = "La *clase obrera* lucha por sus reivindicaciones[^1], que los patronos rechazan."
     correct_first_paragraph(project, merged)
     ok(run(project, "run", "--format", "md,html"))
