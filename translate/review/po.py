@@ -36,7 +36,7 @@ def export_po(items: Sequence[Item], src: str, tgt: str, translator: str = "") -
         "Project-Id-Version": "translate review",
         "POT-Creation-Date": now,
         "PO-Revision-Date": now,
-        "Last-Translator": translator or DEFAULT_TRANSLATOR,
+        "Last-Translator": translator,
         "Language-Team": "",
         "Language": tgt,
         "MIME-Version": "1.0",

@@ -308,7 +308,7 @@ def _new_po(tgt: str, src: str) -> polib.POFile:
     po.metadata = {
         "Project-Id-Version": "translate reviewed translations",
         "PO-Revision-Date": time.strftime("%Y-%m-%d %H:%M%z"),
-        "Last-Translator": DEFAULT_TRANSLATOR,
+        "Last-Translator": "",  # nobody yet (gettext's placeholder would make msgfmt --check warn)
         "Language-Team": "",
         "Language": tgt,
         "MIME-Version": "1.0",
