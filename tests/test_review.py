@@ -778,3 +778,20 @@ def test_the_store_keeps_sentences_of_another_source_language_apart(tmp_path):
     po = polib.pofile(str(store.path("es")))
     assert {(e.msgctxt, e.msgstr) for e in po} == {(None, "Trabajadores."), ("fr", "Obreros.")}
     assert store.read("es").get("fr", "Workers.").target == "Obreros."
+
+
+def test_a_run_killed_between_the_record_and_the_file_takes_no_machine_text_for_a_correction(ran):
+    project = ran
+    path = md_path(project)
+    first = path.read_text(encoding="utf-8")
+    # the glossary changes, so the next run writes another translation; it is killed after writing its record of
+    # the new text and before the file: the file still holds the old machine text
+    glossary = project / "mini.yaml"
+    glossary.write_text(GLOSSARY.replace("es: patronos", "es: empresarios"), encoding="utf-8")
+    ok(run(project, "run"))
+    second = path.read_text(encoding="utf-8")
+    assert "empresarios" in second and second != first
+    path.write_text(first, encoding="utf-8")
+    r = ok(run(project, "run"))
+    assert "took" not in r.stdout.decode() and not (project / "translations").exists()
+    assert path.read_text(encoding="utf-8") == second
