@@ -10,6 +10,8 @@ from typing import List, Optional
 import typer
 
 from .cli_glossary import app as glossary_app
+from .cli_review import app as review_app
+from .cli_review import memory_import
 from .errors import TranslateWarning, UserError
 
 app = typer.Typer(
@@ -27,6 +29,8 @@ app.add_typer(glossary_app, name="glossary")
 memory_app = typer.Typer(help="The translation memory under the output folder.", no_args_is_help=True,
                          rich_markup_mode=None)
 app.add_typer(memory_app, name="memory")
+app.add_typer(review_app, name="review")
+memory_app.command("import")(memory_import)
 
 DEFAULT_GLOSSARIES = Path("glossaries")
 
@@ -84,6 +88,7 @@ def run(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Worker processes for language pairs and PDFs [default: the CPUs this process may use]."),
     memory: Optional[bool] = typer.Option(None, "--memory/--no-memory", help="Use the translation memory under the output folder."),
     terms: bool = typer.Option(False, "--terms", help="Print every glossary term of every article and language."),
+    strict_review: Optional[bool] = typer.Option(None, "--strict-review/--no-strict-review", help="Exit 1 while a segment is not reviewed by a person, or is stale (for the final print)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Project file [default: ./translate.yaml if present]."),
 ) -> None:
     """Translate articles and write build/<slug>/<slug>.<lang>.md, the term report and the bilingual PDF.
@@ -121,9 +126,12 @@ def run(
             source_lang=languages.get(from_, what="source language").code if from_ else None,
             engine=engine, glossaries=tuple(glossary) if glossary else None, output=out, strict_terms=strict_terms,
             formats=fmt, layout=layout, source_side=source_side, paper=paper, booklet=booklet,
-            pdf_variant=pdf_variant, marks=marks, theme=theme, jobs=jobs, memory=memory,
+            pdf_variant=pdf_variant, marks=marks, theme=theme, jobs=jobs, memory=memory, strict_review=strict_review,
         )
         plan = jobs_.plan_job(project)
+        from .review.job import harvest
+
+        harvested = harvest(plan)  # an editor's corrections are in the store before anything is rewritten
         timings["read"] = time.perf_counter() - started
         with Progress(
             TextColumn("{task.description}"), BarColumn(bar_width=24), MofNCompleteColumn(),
@@ -132,12 +140,13 @@ def run(
         ) as progress:
             tasks = {t: progress.add_task(f"{t}", total=plan.segment_count(t), detail="") for t in project.targets
                      if plan.segment_count(t)}
-            counts: dict[str, dict[str, int]] = {t: {"cached": 0, "translated": 0} for t in tasks}
+            counts: dict[str, dict[str, int]] = {t: {"cached": 0, "translated": 0, "reviewed": 0} for t in tasks}
 
             def advance(tgt: str, kind: str, n: int) -> None:
                 counts[tgt][kind] += n
                 progress.update(tasks[tgt], advance=n,
-                                detail=f"{counts[tgt]['translated']} translated, {counts[tgt]['cached']} from memory")
+                                detail=f"{counts[tgt]['translated']} translated, {counts[tgt]['cached']} from memory"
+                                + (f", {counts[tgt]['reviewed']} reviewed" if counts[tgt]["reviewed"] else ""))
 
             started = time.perf_counter()
             results = jobs_.translate_all(plan, advance)
@@ -149,6 +158,7 @@ def run(
                 plan, results,
                 on_render=lambda path: progress.update(rendering, detail=_shown(path)),
                 on_written=lambda path: progress.update(rendering, advance=1),
+                harvests=harvested,
             )
             timings["write"] = time.perf_counter() - started
     except UserError as exc:
@@ -160,6 +170,9 @@ def run(
                             for i in written)
     for pair, engine_name in engines:
         typer.echo(f"engine {pair}: {engine_name}")
+    from .cli_review import print_taken, print_review
+
+    print_taken(harvested, project)
     changed = [path for item in written for path in item.paths]
     unchanged = sum(len(item.skipped) for item in written)
     for path in changed:
@@ -177,10 +190,14 @@ def run(
             typer.echo(line, err=True)
     for line in untranslated_lines(written, bool(terms)):
         typer.echo(line, err=True)
+    unreviewed = print_review(harvested, written, project)
     if project.strict_terms and (missing or ungrammatical):
         said = [f"{missing} glossary term(s) not realized"] if missing else []
         said += [f"{ungrammatical} in a phrase that does not agree (grammar)"] if ungrammatical else []
         typer.echo(f"translate: {', '.join(said)} (--strict-terms)", err=True)
+        raise typer.Exit(1)
+    if project.strict_review and unreviewed:
+        typer.echo(f"translate: {unreviewed} (--strict-review)", err=True)
         raise typer.Exit(1)
 
 
@@ -206,9 +223,12 @@ def _summary_table(written, width: int = 80):
     from rich.table import Table
 
     table = Table(title="translate run", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    # the other columns take 5 + 8 + 6 + 9 + 9 characters, and the padding and separators the rest
-    table.add_column("article", overflow="ellipsis", no_wrap=True, max_width=max(12, width - 56))
-    for name, width in (("lang", 5), ("segments", 8), ("memory", 6), ("terms", 9), ("agreement", 9)):
+    # the review column only when a person reviewed something (or something went stale)
+    review = any(i.translation.reviewed or i.translation.stale for i in written)
+    # the other columns take 5 + 8 + 6 + 9 + 9 (+ 8) characters, and the padding and separators the rest
+    table.add_column("article", overflow="ellipsis", no_wrap=True, max_width=max(12, width - 56 - 10 * review))
+    columns = [("lang", 5), ("segments", 8), ("memory", 6), ("terms", 9), ("agreement", 9)]
+    for name, width in columns + ([("reviewed", 8)] if review else []):
         table.add_column(name, justify="left" if name == "lang" else "right", no_wrap=True, min_width=width)
     for item in written:
         t = item.translation
@@ -219,8 +239,12 @@ def _summary_table(written, width: int = 80):
         agreement = str(t.report.problems) if t.report.words and _has_analyser(t.target_lang) else "-"
         if t.report.ungrammatical:
             agreement = f"[red]{agreement} ✗[/red]"
-        table.add_row(t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached),
-                      cell, agreement)
+        row = [t.source.slug, f"{t.source_lang}→{t.target_lang}", str(len(t.source.segments)), str(t.cached), cell,
+               agreement]
+        if review:
+            reviewed = f"{len(t.reviewed)}/{len(t.source.segments)}"
+            row.append(f"[red]{reviewed} ✗[/red]" if t.stale else reviewed)
+        table.add_row(*row)
     return table
 
 

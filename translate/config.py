@@ -39,7 +39,14 @@ class ProjectConfig:
     jobs: int = 0  # 0: as many as the CPUs this process may use
     strict_terms: bool = False
     memory: bool = True
+    translations: Path = Path("translations")  # the review store: reviewed translations, outside the output
+    strict_review: bool = False
     path: Path | None = field(default=None, compare=False)  # the file this came from
+
+    @property
+    def root(self) -> Path:
+        """The project's folder: translate.yaml's, else the current one (review references are relative to it)."""
+        return self.path.parent if self.path is not None else Path.cwd()
 
     def override(self, **values: Any) -> "ProjectConfig":
         """A copy with the options the user passed on the command line (None means: not passed)."""
@@ -125,8 +132,10 @@ OPTIONS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "jobs": ("jobs", _jobs, "worker processes for language pairs and PDFs (default: the CPUs)"),
     "strict_terms": ("strict_terms", _bool, "fail the run when a glossary term is not realized"),
     "memory": ("memory", _bool, "keep a translation memory under the output folder"),
+    "translations": ("translations", _path, "folder of reviewed translations (one PO file per language)"),
+    "strict_review": ("strict_review", _bool, "fail the run while a segment is not reviewed or is stale"),
 }
-_PATH_FIELDS = {"source", "output", "glossaries", "theme"}
+_PATH_FIELDS = {"source", "output", "glossaries", "theme", "translations"}
 
 
 def load_config(path: Path) -> ProjectConfig:
@@ -155,6 +164,8 @@ def load_config(path: Path) -> ProjectConfig:
         values[name] = parsed
     if errors:
         raise UserError("\n".join(errors))
+    # reviewed translations belong to the project: by default beside its translate.yaml, wherever the run starts
+    values.setdefault("translations", path.parent / "translations")
     return ProjectConfig(path=path, **values)
 
 

@@ -361,6 +361,9 @@ class Translation:
     report: TermReport
     seconds: float = 0.0  # time to translate the batch this document was part of
     cached: int = 0  # segments taken from the translation memory
+    reviewed: tuple[str, ...] = ()  # segments whose translation a person made or approved (the review store's)
+    stale: tuple[str, ...] = ()  # segments a person translated before their source changed: machine output now
+    reviewer: str = ""  # who reviewed (the store's Last-Translator)
 
     def block(self, block_id: str) -> Block:
         return next(b for b in self.blocks if b.id == block_id)

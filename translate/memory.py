@@ -220,9 +220,10 @@ class TranslationMemory:
         self.db.execute("VACUUM")
         return n
 
-    def rows(self) -> Iterator[tuple[str, str, str, str, str, float]]:
+    def rows(self) -> Iterator[tuple[str, str, str, str, str, float, str]]:
+        """(src, tgt, engine, source, target, created, glossary fingerprint) of every segment."""
         yield from self.db.execute(
-            "SELECT src, tgt, engine, source, target, created FROM segments ORDER BY src, tgt, created, key"
+            "SELECT src, tgt, engine, source, target, created, glossary FROM segments ORDER BY src, tgt, created, key"
         )
 
 
@@ -263,10 +264,12 @@ def export_tmx(memory: TranslationMemory, path: Path) -> int:
                 child = ET.SubElement(element, "bpt" if kind == SPAN_OPEN else "ept", i=str(n))
             child.tail = pieces[i + 2]
 
-    for src, tgt, engine, source, target, created in rows:
+    for src, tgt, engine, source, target, created, glossary in rows:
         tu = ET.SubElement(body, "tu", creationdate=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(created)))
         prop = ET.SubElement(tu, "prop", type="x-engine")
         prop.text = engine
+        # the glossary entries the segment was made with: 'translate memory import' keys it again exactly
+        ET.SubElement(tu, "prop", type="x-glossary").text = glossary
         for lang, text in ((src, source), (tgt, target)):
             tuv = ET.SubElement(tu, "tuv", {"xml:lang": lang})
             seg(tuv, text)

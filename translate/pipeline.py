@@ -8,9 +8,9 @@ from __future__ import annotations
 import functools
 import re
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from .config import ProjectConfig
 from .data import (
@@ -32,9 +32,12 @@ from .publish.writer import block_markdown
 from .terms.check import check_terms
 from .terms.glossary import matcher as shared_matcher
 
+if TYPE_CHECKING:
+    from .review.state import Human
+
 MARKER_SPLIT_RE = re.compile(f"([{OPEN}{SPAN_OPEN}{SPAN_CLOSE}]\\d+{CLOSE})")  # split() keeps the markers
 
-Progress = Callable[[str, int], None]  # ("cached" | "translated", number of segments)
+Progress = Callable[[str, int], None]  # ("cached" | "reviewed" | "translated", number of segments)
 
 
 def _tidy_spacing(text: str) -> str:
@@ -58,8 +61,10 @@ def translate_pair(
     entries: Sequence[GlossaryEntry],
     memory: "TranslationMemory | None" = None,
     progress: Progress | None = None,
+    human: "Sequence[Human] | None" = None,
 ) -> list[Translation]:
-    """Translate several documents into one language: what the memory has is reused, everything else goes to the
+    """Translate several documents into one language: what a person reviewed (`human`, one per document, from the
+    review store) is used as it is and only checked; what the memory has is reused; everything else goes to the
     glossary's enforcement flow together, in one batch across all the documents."""
     from .engines.morphology import morphology
     from .terms.enforce import Context, Item, enforce
@@ -77,9 +82,21 @@ def translate_pair(
     strategies: list[dict[tuple[str, str], str]] = [{} for _ in docs]
     unknown: list[dict[str, tuple[str, ...]]] = [{} for _ in docs]
     keys: dict[tuple[int, str], tuple[str, str]] = {}
+    reviewed = 0
+    for i, found in enumerate(human or ()):
+        # a person's translation is never sent to an engine; its terms are checked, not changed
+        finals[i].update(found.texts)
+        reviewed += len(found.texts)
+        for sid in found.texts:
+            for hit in hits[i].get(sid, []):
+                strategies[i][(sid, hit.entry.id)] = "human"
+    if progress and reviewed:
+        progress("reviewed", reviewed)
     if memory is not None:
         for i, doc in enumerate(docs):
             for seg in doc.segments:
+                if seg.id in finals[i]:
+                    continue  # a reviewed translation: neither remembered nor sent
                 keys[(i, seg.id)] = _memory_key(seg.text, hits[i].get(seg.id, []), identity, src, tgt)
         remembered = memory.get_many([k for k, _ in keys.values()])
         for (i, sid), (key, _) in keys.items():
@@ -88,7 +105,7 @@ def translate_pair(
                 unknown[i][sid] = remembered[key].unknown
                 for entry_id, strategy in remembered[key].strategies.items():
                     strategies[i][(sid, entry_id)] = strategy
-    cached_per_doc = [len(f) for f in finals]
+    cached_per_doc = [len(f) - len(human[i].texts if human else ()) for i, f in enumerate(finals)]
     cached = sum(cached_per_doc)
     if progress and cached:
         progress("cached", cached)
@@ -135,13 +152,28 @@ def translate_pair(
     seconds = time.perf_counter() - started
     results = []
     for i, doc in enumerate(docs):
+        found = human[i] if human else None
+        markup = found.markup if found else {}
         out_blocks = tuple(
-            replace(b, segments=tuple(replace(s, text=finals[i][s.id]) for s in b.segments)) for b in doc.blocks
+            replace(b, segments=tuple(replace(s, text=finals[i][s.id]) for s in b.segments),
+                    markup=markup.get(b.id, b.markup)) for b in doc.blocks
         )
         left = tuple(dict.fromkeys(w for s in doc.segments for w in unknown[i].get(s.id, ())))
-        report = check_terms(hits[i], finals[i], strategies[i], src, tgt, context.source_morph,
+        checked = hits[i]
+        if found and found.check_in:
+            # a correction of a whole block is in its first sentence: the block's terms are checked there
+            checked = {k: list(v) for k, v in hits[i].items()}
+            for sid, into in found.check_in.items():
+                moved = checked.pop(sid, [])
+                checked.setdefault(into, []).extend(moved)
+                for hit in moved:
+                    strategies[i][(into, hit.entry.id)] = "human"
+        report = check_terms(checked, finals[i], strategies[i], src, tgt, context.source_morph,
                              context.target_morph, left)
-        results.append(Translation(doc, src, tgt, out_blocks, identity, report, seconds, cached=cached_per_doc[i]))
+        results.append(Translation(doc, src, tgt, out_blocks, identity, report, seconds, cached=cached_per_doc[i],
+                                   reviewed=tuple(sorted(found.reviewed)) if found else (),
+                                   stale=tuple(sorted(found.stale)) if found else (),
+                                   reviewer=found.translator if found else ""))
     return results
 
 
@@ -204,6 +236,7 @@ class Written:
     translation: Translation
     paths: tuple[Path, ...]
     skipped: tuple[Path, ...] = ()  # outputs already up to date
+    messages: tuple[str, ...] = ()  # about an editor's file left as it is (review.job.write_markdown)
 
 
 def plan_job(config: ProjectConfig) -> Job:
@@ -262,9 +295,9 @@ class _Meter:
             self.report("translated", room)
 
     def pipeline(self, kind: str, n: int) -> None:
-        if kind == "cached":
+        if kind in ("cached", "reviewed"):
             self.budget = (self.budget or 0) - n
-            self.report("cached", n)
+            self.report(kind, n)
         elif n > self.live:
             self.report("translated", n - self.live)
             self.live = n
@@ -283,11 +316,14 @@ def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...]
     meter = _Meter(progress) if progress else None
     if meter is not None:
         meter.budget = sum(len(d.segments) for d in docs)
+    from .review.job import human_for
+
+    human = human_for(job.config, src, tgt, docs)
     memory = open_memory(job)
     try:
         with reporting_segments(meter.engine if meter else (lambda n: None)):
             return translate_pair(docs, src, tgt, get_engine(job.config.engine), job.entries, memory,
-                                  meter.pipeline if meter else None)
+                                  meter.pipeline if meter else None, human)
     finally:
         if memory is not None:
             memory.close()
@@ -423,8 +459,9 @@ def _render_inputs(translation: Translation, options, fmt: str) -> str:
         "engine": translation.engine,
         "meta": repr(translation.source.meta),
         "source": repr((translation.source.tree, translation.source.blocks)),
-        "target": [(b.id, [s.text for s in b.segments]) for b in translation.blocks],
+        "target": [(b.id, [s.text for s in b.segments], repr(b.markup)) for b in translation.blocks],
         "terms": translation.report.to_json(),
+        "reviewed": [translation.reviewed, translation.reviewer],
     }
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -486,48 +523,59 @@ class _Render:
     fmt: str
     outputs: tuple[Path, ...]
     inputs: str
+    review: dict = field(default_factory=dict)  # what the renderer is told of the editors' review
 
 
 def _render(task: _Render, options) -> Path:
     """One PDF or HTML page, in this process or a worker's."""
     from .publish.render import render_html, render_pdf
 
-    (render_pdf if task.fmt == "pdf" else render_html)(task.translation, task.path, options)
+    (render_pdf if task.fmt == "pdf" else render_html)(task.translation, task.path, options, **task.review)
     return task.path
 
 
 def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None,
-              on_render: Callable[[Path], None] | None = None) -> list[Written]:
-    """Write every output; an output whose inputs have not changed since it was written is left alone. PDFs and
-    HTML pages are rendered in worker processes when there are several (see workers()).
-    on_render(path) is called as a PDF or HTML page starts, on_written(path) when it is written."""
+              on_render: Callable[[Path], None] | None = None, harvests=None) -> list[Written]:
+    """Write every output; an output whose inputs have not changed since it was written is left alone, and a
+    translated Markdown file an editor changed is never overwritten before its corrections are in the review store
+    (`harvests`: what review.job.harvest took before translating). Then the store's references and suggestions
+    are brought up to date. PDFs and HTML pages are rendered in worker processes when there are several (see
+    workers()). on_render(path) is called as a PDF or HTML page starts, on_written(path) when it is written."""
     import json
 
     from .publish.writer import translation_markdown
+    from .review.job import record, store_of, write_markdown
+    from .review.state import reviewed_paragraphs
 
     formats = job.config.formats
     memory = open_memory(job)
     options = render_options(job) if ("pdf" in formats or "html" in formats) else None
+    store = store_of(job.config)
+    catalogs = {t: store.read(t) for t in {x.target_lang for x in translations} if store.path(t).is_file()}
     done: dict[int, list[Path]] = {}
     skipped: dict[int, list[Path]] = {}
+    messages: dict[int, tuple[str, ...]] = {}
     tasks: list[tuple[int, _Render]] = []
     try:
         for i, translation in enumerate(translations):
             paths = output_paths(job.out, translation)
-            done[i], skipped[i] = [], []
+            done[i], skipped[i], messages[i] = [], [], ()
             report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
-            texts = {"terms": report_json}
-            for kind, text in texts.items():
-                (done[i] if _write_if_changed(paths[kind], text) else skipped[i]).append(paths[kind])
+            (done[i] if _write_if_changed(paths["terms"], report_json) else skipped[i]).append(paths["terms"])
             if "md" in formats:
-                md_inputs = _render_inputs(translation, None, "md")
                 path = paths["md"]
+                md_inputs = _render_inputs(translation, None, "md")
                 if memory is not None and memory.output_inputs(path) == md_inputs and _unchanged(path, memory):
-                    skipped[i].append(path)
+                    skipped[i].append(path)  # the file as this job wrote it, from the same translation
                 else:
-                    (done[i] if _write_if_changed(path, translation_markdown(translation)) else skipped[i]).append(path)
-                    if memory is not None:
+                    outcome = write_markdown(job, translation, path, translation_markdown(translation), harvests,
+                                             catalogs.get(translation.target_lang))
+                    done[i].extend(outcome.written)
+                    skipped[i].extend(outcome.skipped)
+                    messages[i] = outcome.messages
+                    if memory is not None and not outcome.messages and path in (*outcome.written, *outcome.skipped):
                         memory.record_output(path, md_inputs, _digest(path))
+            review = {"reviewed": reviewed_paragraphs(translation.source, translation.reviewed)}
             for fmt in ("pdf", "html"):
                 if fmt not in formats:
                     continue
@@ -537,7 +585,7 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
                 if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
                     skipped[i].extend(outputs)
                     continue
-                tasks.append((i, _Render(translation, path, fmt, outputs, inputs)))
+                tasks.append((i, _Render(translation, path, fmt, outputs, inputs, review)))
 
         def finished(i: int, task: _Render) -> None:
             if memory is not None:
@@ -558,7 +606,8 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     finally:
         if memory is not None:
             memory.close()
-    return [Written(t, tuple(done[i]), tuple(skipped[i])) for i, t in enumerate(translations)]
+    record(job, translations)
+    return [Written(t, tuple(done[i]), tuple(skipped[i]), messages[i]) for i, t in enumerate(translations)]
 
 
 def _render_in_workers(tasks, options, count: int, on_render, finished) -> None:

@@ -241,6 +241,14 @@ class Pamphlet:
     images: tuple[str, ...]  # article image URLs, shown as links, never loaded
     paragraphs: int = 0  # translated blocks (for the review notice)
     reviewed: int = 0  # of them, revised by a person (the post-editing store passes it)
+    reviewer: str = ""  # who revised them: the review store's Last-Translator, without the e-mail address
+
+    @property
+    def review_state(self) -> str:
+        """unrevised, partly (revised) or revised: what the title page, colophon and metadata say."""
+        if self.reviewed <= 0:
+            return "unrevised"
+        return "revised" if self.reviewed >= self.paragraphs else "partly"
 
 
 @dataclass(frozen=True)
@@ -557,27 +565,62 @@ def build_pamphlet(
         images=tuple(dict.fromkeys(env.get("images", []))),
         paragraphs=sum(1 for r in body if r.kind in TEXT_KINDS),
         reviewed=reviewed,
+        reviewer=_person(getattr(translation, "reviewer", "")),
     )
+
+
+def _person(translator: str) -> str:
+    """A Last-Translator header as printed: "Ana Pérez <ana@example.org>" -> "Ana Pérez" (no address in print)."""
+    name = re.sub(r"<[^>]*>", "", translator or "").strip()
+    return re.sub(r"\s+", " ", name)
+
+
+def review_notice(X: Speaker, p: Pamphlet) -> str:
+    """The colophon's sentence on review: how many paragraphs a person revised and who, or that none was."""
+    state = p.review_state
+    if state == "unrevised":
+        return X.gettext("This is an unrevised machine translation: no person has checked it.")
+    if state == "revised":
+        if p.reviewer:
+            return X.gettext("Every paragraph has been revised by %(translator)s.", translator=p.reviewer)
+        return X.gettext("Every paragraph has been revised by the editors.")
+    # one literal per message, as the catalogs' completeness test reads them
+    if p.reviewer:
+        return X.gettext("Paragraphs revised by %(translator)s: %(reviewed)s of %(total)s. The rest is unrevised machine translation.",  # noqa: E501
+                         translator=p.reviewer, reviewed=p.reviewed, total=p.paragraphs)
+    return X.gettext("Paragraphs revised by the editors: %(reviewed)s of %(total)s. The rest is unrevised machine translation.",  # noqa: E501
+                     reviewed=p.reviewed, total=p.paragraphs)
 
 
 def pamphlet_metadata(p: Pamphlet, layout: str) -> Metadata:
     T = Speaker(p.target_lang.code)
-    how = {
-        "parallel": T.gettext("Original and machine translation, side by side"),
-        "interleaved": T.gettext("Original and machine translation, paragraph by paragraph"),
-        "target": T.gettext("Machine translation"),
-    }[layout]
+    if p.review_state == "revised":  # a revised text is not called machine output
+        how = {
+            "parallel": T.gettext("Original and revised translation, side by side"),
+            "interleaved": T.gettext("Original and revised translation, paragraph by paragraph"),
+            "target": T.gettext("Revised translation"),
+        }[layout]
+        kind = [T.gettext("Revised translation")]
+    else:
+        how = {
+            "parallel": T.gettext("Original and machine translation, side by side"),
+            "interleaved": T.gettext("Original and machine translation, paragraph by paragraph"),
+            "target": T.gettext("Machine translation"),
+        }[layout]
+        kind = [T.gettext("Machine translation")] + ([T.gettext("Revised translation")] if p.reviewed else [])
     title = p.target_title if layout == "target" else f"{p.source_title} / {p.target_title}"
     names = f"{T.language(p.source_lang.code)} → {T.language(p.target_lang.code)}"
-    keywords = [T.language(p.source_lang.code), T.language(p.target_lang.code), T.gettext("Machine translation"),
+    keywords = [T.language(p.source_lang.code), T.language(p.target_lang.code), *kind,
                 T.gettext("bilingual") if layout != "target" else "", p.publication]
     keywords += [t.target.html.unescape() for t in p.terms[:12]]
+    revised = (f"; {p.reviewed} of {p.paragraphs} paragraphs revised by {p.reviewer or 'the editors'}"
+               if p.reviewed else "")
     return Metadata(
         title=title,
         author=p.author or p.publication or T.gettext("unknown author"),
-        subject=f"{how} ({names})",
+        subject=f"{how} ({names}). {review_notice(T, p)}",
         keywords=tuple(k.replace(",", " ") for k in dict.fromkeys(keywords) if k),
-        creator=f"translate {__version__} (offline machine translation: {p.engine})",
+        creator=f"translate {__version__} (offline machine translation: {p.engine}{revised})",
         lang=p.target_lang.code,  # made for readers of the translation; every block carries its own lang
         created=p.generated.isoformat().replace("+00:00", "Z"),
     )
@@ -719,7 +762,18 @@ def _speakers(p: Pamphlet) -> dict[str, Speaker]:
     return {"source": Speaker(p.source_lang.code), "target": Speaker(p.target_lang.code)}
 
 
-def _machine_line(T: Speaker, source: str) -> str:
+def _machine_line(T: Speaker, source: str, review: str = "unrevised") -> str:
+    """The title page's line under the translation's title: what the text is, revised or not."""
+    if review == "revised":
+        if source == "en":
+            return T.gettext("Translation from English, revised by the editors")
+        return T.gettext("Translation (original language: %(language)s), revised by the editors",
+                         language=T.language(source))
+    if review == "partly":
+        if source == "en":
+            return T.gettext("Machine translation from English, partly revised by the editors")
+        return T.gettext("Machine translation (original language: %(language)s), partly revised by the editors",
+                         language=T.language(source))
     if source == "en":
         return T.gettext("Machine translation from English")
     return T.gettext("Machine translation (original language: %(language)s)", language=T.language(source))
@@ -755,7 +809,8 @@ def _html(
         S=speakers["source"],
         T=speakers["target"],
         speakers=speakers,
-        machine_line=_machine_line(speakers["target"], pamphlet.source_lang.code),
+        machine_line=_machine_line(speakers["target"], pamphlet.source_lang.code, pamphlet.review_state),
+        review_notice=review_notice,
         folios=folios,
         stamps=[f"{name} (SHA-256 {digest})" for name, digest in pamphlet.glossaries],
         fonts=setting.fonts,
