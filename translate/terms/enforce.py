@@ -294,15 +294,20 @@ def _forms_to_learn(states: Sequence[State], context: Context) -> list[str]:
 def _engine_pass_plain(todo: list[State], context: Context) -> None:
     engine = context.engine
     masked = [_mask_terms(s.item, [i for i, h in enumerate(s.item.hits) if h.entry.kind == "keep"]) for s in todo]
-    # the terms' own renderings go in the same batch: one call to the engine instead of two
+    # the terms' own renderings go with the segments that have no term, in one call; n-best lists (their
+    # search runs on until n hypotheses are done) only for the segments with a term
     forms = _forms_to_learn(todo, context)
-    with_terms = any(s.item.hits for s in todo)
     method = getattr(engine, "hypotheses", None)
-    if method is not None and with_terms and context.hypotheses > 1:
-        lists = method(masked + forms, context.src, context.tgt, context.hypotheses)
-    else:
-        lists = [[t] for t in engine.translate(masked + forms, context.src, context.tgt)]
-    lists, renderings = lists[: len(masked)], lists[len(masked) :]
+    nbest = [k for k, s in enumerate(todo) if s.item.hits] if method is not None and context.hypotheses > 1 else []
+    one = [k for k in range(len(todo)) if k not in set(nbest)]
+    lists: list[list[str]] = [[] for _ in todo]
+    if nbest:
+        for k, hyps in zip(nbest, method([masked[k] for k in nbest], context.src, context.tgt, context.hypotheses)):
+            lists[k] = hyps
+    plain = engine.translate([masked[k] for k in one] + forms, context.src, context.tgt) if one or forms else []
+    for k, text in zip(one, plain):
+        lists[k] = [text]
+    renderings = [[text] for text in plain[len(one) :]]
     context.learnt.update((form, _clean(hyps[0])) for form, hyps in zip(forms, renderings))
     for s, hyps in zip(todo, lists):
         restored = [_restore(s, h) for h in hyps]
