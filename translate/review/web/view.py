@@ -88,23 +88,15 @@ class Summary:
 
     terms: int = 0
     realized: int = 0
-    grammar: int = 0  # terms in a phrase that does not agree
-    forbidden: int = 0
+    problems: int = 0  # occurrences not realized, with a forbidden rendering, or in a phrase that does not agree
     agreement: int = 0  # agreement problems in the whole text
     untranslated: tuple[str, ...] = ()
-
-    @property
-    def missing(self) -> int:
-        return self.terms - self.realized
-
-    @property
-    def problems(self) -> int:
-        return self.missing + self.grammar + self.forbidden
 
 
 def summary(translation: Translation) -> Summary:
     r = translation.report
-    return Summary(r.total, r.realized, len(r.ungrammatical), len(r.forbidden_found), r.problems, r.unknown)
+    bad = sum(1 for c in r.checks if not c.realized or c.grammar or c.forbidden)
+    return Summary(r.total, r.realized, bad, r.problems, r.unknown)
 
 
 def source_key(unit: Unit) -> str:
@@ -214,9 +206,12 @@ def marked_html(text: str, markup: Sequence[Inline], marks: Sequence[Mark]) -> M
     return Markup("".join(out))
 
 
+_WORDS = re.compile(r"\w+|\s+|[^\w\s]")
+
+
 def changed_html(old: str, new: str) -> Markup:
     """The old source against the new, word by word: <del> what went, <ins> what came."""
-    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
