@@ -59,7 +59,7 @@ entries:
   grammar: {es: f}
 - id: bosses
   terms: {en: bosses, es: patronos}
-  grammar: {es: m pl}
+  grammar: {en: pl, es: m pl}
 """
 
 HOSTILE = """---
@@ -320,7 +320,7 @@ def test_a_segment_whose_source_changed_is_stale_shows_what_changed_and_its_sugg
     assert run_cli("run", "--format", "md", cwd=project).returncode == 0
     stale = units(c)["b4.s2"]
     assert stale["state"] == "stale"
-    assert re.search(r"committee decides<ins> everything</ins>\.</div>", stale["html"])
+    assert re.search(r"committee decides <ins>everything</ins>\.</div>", stale["html"])
     assert "El comité de huelga decide." in stale["html"] and "Take suggestion" in stale["html"]
     r = save(c, "b4.s2", stale, "", action="suggestion")
     assert r.status_code == 200 and r.json()["message"] == "suggestion taken"

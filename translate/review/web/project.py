@@ -273,7 +273,7 @@ class Project:
 
     def glossaries(self) -> list[tuple[int, str]]:
         """(index, name) of each glossary file an entry can be added to: the index is what a request names."""
-        return [(i, str(p)) for i, p in enumerate(self.glossary_paths())]
+        return [(i, _shown(p, self.config.root)) for i, p in enumerate(self.glossary_paths())]
 
     def suggest_term(self, slug: str, lang: str, phrase: str) -> dict:
         """For a phrase an editor selected: the engine's translation of it (a start for the target term), its
@@ -320,9 +320,10 @@ class Project:
                                                      for f in e.source_forms(src))), None)
 
     def add_term(self, slug: str, lang: str, source: str, target: str, grammar: str, glossary: int,
-                 note: str = "") -> tuple[str, Path]:
+                 note: str = "") -> tuple[str, str]:
         """Add an entry (source term, target term, its grammar) to the job's glossary number `glossary`, through
-        the locked canonical writer `translate glossary add` uses. Returns (entry id, file)."""
+        the locked canonical writer `translate glossary add` uses. Returns (entry id, the file as the project
+        names it)."""
         from ...data import GlossaryEntry
         from ...terms.edit import add_entry, edit_glossary
         from ...terms.glossary import parse_grammar
@@ -352,7 +353,7 @@ class Project:
                 return new
 
             edit_glossary(path, change)
-            return added[-1], path
+            return added[-1], _shown(path, self.config.root)
 
     def coverage(self, slug: str | None = None) -> list[tuple[str, int]]:
         """Frequent phrases without a glossary entry (as `translate glossary coverage` finds them), in one article
@@ -459,6 +460,12 @@ class _Probe:
     source: "Document"
     source_lang: str
     target_lang: str
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A path as the editor knows it: from the project's folder when it is inside."""
+    full, base = Path(path).resolve(), Path(root).resolve()
+    return full.relative_to(base).as_posix() if base in full.parents else str(path)
 
 
 def _title(doc: "Document") -> str:

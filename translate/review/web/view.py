@@ -63,6 +63,16 @@ class UnitView:
     suggestion: str = ""  # stale: what a person wrote for the old source
     changed_html: Markup = Markup("")  # stale: the old source against the new, words removed and added
     notes: tuple[Note, ...] = ()
+    link_title: bool = False  # the title of a link or image, translated on its own
+
+    @property
+    def place(self) -> str:
+        """What the unit is in the article, when it is not a paragraph of the body."""
+        if self.link_title:
+            return "the title of a link"
+        if self.block.startswith("fn["):
+            return "footnote"
+        return {"title": "title", "subtitle": "subtitle", "heading": "heading", "cell": "table cell"}.get(self.kind, "")
 
     @property
     def problems(self) -> int:
@@ -217,11 +227,18 @@ def changed_html(old: str, new: str) -> Markup:
         if op == "equal":
             out.append(str(escape("".join(a[i1:i2]))))
             continue
-        if i2 > i1:
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if j2 > j1:
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
+        out.append(_changed("del", "".join(a[i1:i2])))
+        out.append(_changed("ins", "".join(b[j1:j2])))
     return Markup("".join(out))
+
+
+def _changed(tag: str, text: str) -> str:
+    """The words in the tag, the spaces around them outside it (a marked space is invisible)."""
+    words = text.strip()
+    if not words:
+        return str(escape(text)) if tag == "ins" else ""
+    start = text.index(words)
+    return f"{escape(text[:start])}<{tag}>{escape(words)}</{tag}>{escape(text[start + len(words):])}"
 
 
 # --- one unit ------------------------------------------------------------------------------------------------------
@@ -349,7 +366,7 @@ def unit_view(unit: Unit, ctx: Context, by_segment: dict[str, list[TermCheck]],
         target_html=marked_html(target, target_markup, target_marks),
         markdown=markdown, base=unit.entry.version if unit.state == REVIEWED and unit.entry else "",
         source_key=source_key(unit), suggestion=suggestion, changed_html=changed,
-        notes=tuple(dict.fromkeys(notes)),
+        notes=tuple(dict.fromkeys(notes)), link_title=unit.is_title,
     )
 
 
