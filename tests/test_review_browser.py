@@ -249,7 +249,7 @@ def test_an_editor_reviews_adds_a_term_and_renders_the_pdf_and_a_second_editor_g
         link = first.find_element(By.ID, "pdf-link")
         wait(first, lambda d: link.is_displayed(), timeout=120)
         status = first.find_element(By.ID, "render-status").text
-        assert "strike.en-es.pdf written in" in status, status
+        assert "strike.en-es.pdf written (" in status, status
         assert first.find_element(By.ID, "render-progress").get_attribute("value") == "1"
         timings["pdf"] = time.perf_counter() - clock
     finally:

@@ -140,6 +140,18 @@ def save(c, uid: str, unit: dict, text: str, action: str = "approve", translator
     return c.post("/api/save", json=body, headers={"X-CSRF-Token": csrf(c), **headers})
 
 
+def render(c, slug: str = "strike") -> dict:
+    """Start rendering the PDF through the page's API and follow it to its end."""
+    r = c.post("/api/render", json={"slug": slug, "lang": "es"}, headers={"X-CSRF-Token": csrf(c)})
+    assert r.status_code == 202, r.text
+    task = r.json()["id"]
+    deadline = time.monotonic() + 180
+    while (status := c.get(f"/api/render/{task}").json())["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, status
+        time.sleep(0.05)
+    return status
+
+
 def csrf(c) -> str:
     return re.search(r'<meta name="csrf" content="(\w+)">', c.get("/a/strike/es").text).group(1)
 
@@ -338,18 +350,8 @@ def test_preview_pamphlet_pdf_render_and_static_routes(site, project):
     pamphlet = c.get("/a/strike/es/pamphlet")
     assert pamphlet.status_code == 200 and "Los patronos dicen que no." in pamphlet.text
     assert c.get("/a/strike/es/pdf").status_code == 404  # not rendered yet
-    r = c.post("/api/render", json={"slug": "strike", "lang": "es"}, headers={"X-CSRF-Token": csrf(c)})
-    assert r.status_code == 202, r.text
-    task = r.json()["id"]
-    seen = set()
-    deadline = time.monotonic() + 120
-    while True:
-        status = c.get(f"/api/render/{task}").json()
-        seen.add(status["state"])
-        if status["state"] in ("done", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    assert status["state"] == "done", status
+    status = render(c)
+    assert status["state"] == "done" and status["message"] == "strike.en-es.pdf written", status
     assert status["total"] > 0 and status["done"] == status["total"]
     pdf = c.get("/a/strike/es/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
@@ -358,6 +360,8 @@ def test_preview_pamphlet_pdf_render_and_static_routes(site, project):
     assert "Los patronos dicen que no." in pdf_text(written)
     # the run's path: the translated Markdown written beside it, with the reviewed sentence
     assert "Los patronos dicen que no." in (project / "build" / "strike" / "strike.es.md").read_text(encoding="utf-8")
+    # nothing changed: the run's memory leaves the PDF as it is, and says so
+    assert render(c)["message"] == "strike.en-es.pdf is up to date (nothing in it changed)"
     js, css = c.get("/static/review.js"), c.get("/static/review.css")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript") and "X-CSRF-Token" in js.text
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
@@ -548,6 +552,9 @@ def test_a_glossary_term_added_from_the_page_goes_through_the_canonical_writer(s
     r = c.get("/api/suggest", params={"slug": "strike", "lang": "es", "text": " strike committee."})
     assert r.status_code == 200
     assert r.json() == {"source": "strike committee", "target": "comité de huelga", "grammar": "m", "existing": ""}
+    # a candidate comes lower-cased: the article's own spelling is what the engine gets
+    assert c.get("/api/suggest", params={"slug": "strike", "lang": "es", "text": "what the strike wants"}).json()[
+        "source"] == "What the strike wants"
     assert c.get("/api/grammar", params={"lang": "es", "term": "clase obrera"}).json() == {"grammar": "f"}
     assert c.get("/api/grammar", params={"lang": "es", "term": "xqzzy"}).json() == {"grammar": ""}
     assert c.get("/api/suggest", params={"slug": "strike", "lang": "es", "text": "Working class"}).json()["existing"] \
@@ -602,12 +609,7 @@ def test_the_seed_article_goes_from_machine_output_to_a_fully_reviewed_spanish_p
                    headers={"X-CSRF-Token": key})
         assert r.status_code == 200, (uid, r.text)
     assert r.json()["counts"] == {"reviewed": len(found), "stale": 0, "machine": 0}
-    r = c.post("/api/render", json={"slug": slug, "lang": "es"}, headers={"X-CSRF-Token": key})
-    task = r.json()["id"]
-    deadline = time.monotonic() + 180
-    while (status := c.get(f"/api/render/{task}").json())["state"] not in ("done", "failed"):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    status = render(c, slug)
     assert status["state"] == "done", status
     text = " ".join(pdf_text(folder / "build" / slug / f"{slug}.en-es.pdf").split())
     assert "¡Los trabajadores ucranianos se niegan a poner fin a las ocupaciones!" in text

@@ -281,9 +281,17 @@ class Project:
         from ...engines import get_engine, resolve
         from ...pipeline import translate_text
 
+        from ...data import strip_markers
+        from ...terms.glossary import term_pattern
+
         phrase = _clean_term(phrase, "the selected words")
         with self.lock:
-            job, _, src = self.document(slug, lang)
+            job, doc, src = self.document(slug, lang)
+            pattern = term_pattern(phrase, False)
+            # a coverage candidate is lower-cased: the engine does better with the article's own spelling
+            written = next((m.group(0) for s in doc.segments if (m := pattern.search(strip_markers(s.text)))), None)
+            if written is not None and written.casefold() == phrase.casefold():
+                phrase = written
             existing = self._existing(job, phrase, src)
             target = ""
             if existing is not None:
@@ -438,7 +446,8 @@ class Project:
             task.messages = [*harvested.messages, *(m for w in written for m in w.messages)]
             task.pdf = pipeline.output_paths(plan.out, results[0])["pdf"]
             task.state = "done"
-            task.message = f"{task.pdf.name} written"
+            fresh = any(task.pdf in w.paths for w in written)
+            task.message = f"{task.pdf.name} " + ("written" if fresh else "is up to date (nothing in it changed)")
         except UserError as exc:
             task.state, task.message = "failed", str(exc)
         except Exception as exc:  # the page must hear of it; the server goes on

@@ -296,7 +296,7 @@
       if (body.state === "done") {
         progress.max = 1;
         progress.value = 1;
-        say(status, `${body.message} in ${body.seconds} s.` + (body.messages.length ? ` ${body.messages.join(" ")}` : ""), "ok");
+        say(status, `${body.message} (${body.seconds} s).` + (body.messages.length ? ` ${body.messages.join(" ")}` : ""), "ok");
         link.href = `/a/${encodeURIComponent(slug)}/${encodeURIComponent(lang)}/pdf?t=${Date.now()}`;
         link.hidden = false;
         render.disabled = false;
