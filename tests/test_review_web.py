@@ -355,6 +355,8 @@ def test_preview_pamphlet_pdf_render_and_static_routes(site, project):
     assert status["total"] > 0 and status["done"] == status["total"]
     pdf = c.get("/a/strike/es/pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.content[:5] == b"%PDF-"
+    # no CSP for the browser's PDF viewer to trip on; nosniff keeps it a PDF
+    assert "content-security-policy" not in pdf.headers and pdf.headers["x-content-type-options"] == "nosniff"
     written = project / "build" / "strike" / "strike.en-es.pdf"
     assert written.read_bytes() == pdf.content
     assert "Los patronos dicen que no." in pdf_text(written)
@@ -368,6 +370,47 @@ def test_preview_pamphlet_pdf_render_and_static_routes(site, project):
     assert c.get("/static/app.py").status_code == 404
     assert c.get("/api/render/nothing").status_code == 404
     assert c.get("/a/strike/fr").status_code == 404 and c.get("/a/nothing/es").status_code == 404
+
+
+def test_a_correction_of_a_whole_block_and_a_link_title_are_units_of_their_own(site, project):
+    """A block corrected in the translated Markdown without keeping its sentences apart is one unit on the page;
+    a link's title is one too."""
+    _, app = site
+    c = client(app)
+    us = units(c)
+    assert save(c, "b3.m0", us["b3.m0"], "La lista completa").status_code == 200
+    assert store(project)["The list"].msgstr == "La lista completa"
+    assert run_cli("run", "--format", "md", cwd=project).returncode == 0
+    md = project / "build" / "strike" / "strike.es.md"
+    text = md.read_text(encoding="utf-8")
+    first = next(line for line in text.splitlines() if "[^1]" in line and not line.startswith("[^1]:"))
+    merged = "La *clase obrera* lucha por sus reivindicaciones[^1], que los patronos rechazan."
+    md.write_text(text.replace(first, merged), encoding="utf-8")
+    _, app = open_site(project)  # a server started now takes the correction from the Markdown first
+    c = client(app)
+    us = units(c)
+    assert "b1" in us and "b1.s1" not in us and "b1.s2" not in us
+    assert us["b1"]["state"] == "reviewed" and us["b1"]["markdown"] == merged
+    assert "<em>" in us["b1"]["html"] and 'class="mark term"' in us["b1"]["html"]
+    changed = merged.replace("rechazan", "rechazan de plano")
+    assert save(c, "b1", us["b1"], changed).status_code == 200
+    whole = "The *working class* fights for its demands[^1]. The bosses refuse."
+    assert store(project)[whole].msgstr == changed
+    assert 'title="La lista completa"' in c.get("/a/strike/es/pamphlet").text
+
+
+def test_a_project_broken_while_the_server_runs_is_one_message_not_a_crash(site, project):
+    _, app = site
+    c = client(app)
+    assert c.get("/a/strike/es").status_code == 200
+    (project / "mini.yaml").write_text("name: mini\nentries: [\n", encoding="utf-8")
+    page = c.get("/a/strike/es")
+    assert page.status_code == 400 and "The project has a problem" in page.text and "mini.yaml" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    api = c.get("/api/suggest", params={"slug": "strike", "lang": "es", "text": "strike"})
+    assert api.status_code == 400 and "mini.yaml" in api.json()["error"]
+    (project / "mini.yaml").write_text(MINI, encoding="utf-8")
+    assert c.get("/a/strike/es").status_code == 200
 
 
 # --- writes: CSRF, conflicts, sizes ----------------------------------------------------------------------------

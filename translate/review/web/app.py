@@ -112,7 +112,7 @@ def make_app(project: Project, keys: Keys, max_body: int = MAX_BODY):
         except NotFound:
             return not_found()
         return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",
-                            filename=path.name, headers={"content-security-policy": "default-src 'none'"})
+                            filename=path.name)
 
     async def static(request: Request):
         name = request.path_params["name"]
@@ -194,7 +194,10 @@ def make_app(project: Project, keys: Keys, max_body: int = MAX_BODY):
     ]
 
     async def user_error(request: Request, exc: Exception):
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        # a page: the project cannot be read as it is now (a glossary or the store broken by hand, say)
+        return page("message.html", 400, title="The project has a problem", text=str(exc))
 
     async def gone(request: Request, exc: Exception):
         return JSONResponse({"error": str(exc)}, status_code=409)

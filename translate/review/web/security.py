@@ -173,12 +173,15 @@ class Guard:
 
 
 def _with_headers(send):
-    """Every response with the security headers, unless a route set its own (the preview's CSP)."""
+    """Every response with the security headers, unless a route set its own (the preview's CSP). A PDF gets no
+    CSP: the browser's PDF viewer is a plugin that `default-src 'none'` would refuse, and nosniff keeps it a PDF."""
 
     async def wrapped(message):
         if message["type"] == "http.response.start":
-            have = {k.decode("latin-1").lower() for k, _ in message.get("headers", [])}
-            extra = [(k.encode(), v.encode()) for k, v in HEADERS.items() if k not in have]
+            headers = {k.decode("latin-1").lower(): v for k, v in message.get("headers", [])}
+            pdf = headers.get("content-type", b"").startswith(b"application/pdf")
+            extra = [(k.encode(), v.encode()) for k, v in HEADERS.items()
+                     if k not in headers and not (pdf and k == "content-security-policy")]
             message = {**message, "headers": [*message.get("headers", []), *extra]}
         await send(message)
 
