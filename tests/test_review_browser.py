@@ -252,6 +252,9 @@ def test_an_editor_reviews_adds_a_term_and_renders_the_pdf_and_a_second_editor_g
         assert "strike.en-es.pdf written (" in status, status
         assert first.find_element(By.ID, "render-progress").get_attribute("value") == "1"
         timings["pdf"] = time.perf_counter() - clock
+        # nothing the page did broke its Content-Security-Policy or failed in the console
+        logged = [e["message"] for e in first.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+        assert not logged, logged
     finally:
         for driver in (first, second):
             if driver is not None:

@@ -310,6 +310,9 @@ def test_approve_writes_the_store_revert_drops_it_and_the_row_comes_back_updated
     assert po.metadata["Last-Translator"] == "Luisa Martín <luisa@example.org>"
     now = units(c)["b1.s2"]
     assert now["state"] == "reviewed" and now["markdown"] == "Los patronos se niegan." and now["base"]
+    # a revert from a page opened before that approval is a conflict, and drops nothing
+    r = save(c, "b1.s2", {**now, "base": ""}, "", action="revert")
+    assert r.status_code == 409 and store(project)["The bosses refuse."].msgstr == "Los patronos se niegan."
     r = save(c, "b1.s2", now, "", action="revert")
     assert r.status_code == 200 and r.json()["message"] == "back to machine translation"
     assert "The bosses refuse." not in store(project) and units(c)["b1.s2"]["state"] == "machine"
