@@ -11,9 +11,10 @@ extras=""
 
 debs=(apertium apertium-eng-spa apertium-eng-cat poppler-utils fonts-dejavu-core fonts-dejavu-extra
       fonts-noto-core fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 python3-venv python3-pip)
-# the tests open the HTML page in a real browser, at a phone's width and a desktop's; gettext's msgfmt checks the
-# PO files the review store and 'review export' write
-[ "${1:-}" = "--test" ] && debs+=(chromium gettext)
+# the tests open the HTML page in a real browser, at a phone's width and a desktop's, and drive the review page
+# in it (chromium-driver, the WebDriver of the same Chromium); gettext's msgfmt checks the PO files the review
+# store and 'review export' write
+[ "${1:-}" = "--test" ] && debs+=(chromium chromium-driver gettext)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

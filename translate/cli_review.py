@@ -185,6 +185,52 @@ def import_(
                + (f" ({'; '.join(more)})" if more else ""))
 
 
+@app.command("serve")
+def serve(
+    paths: Optional[List[Path]] = typer.Argument(None, help=PATHS_HELP),
+    to: Optional[str] = typer.Option(None, "--to", "-t", help="Target languages, comma-separated [default: the "
+                                                              "job's]."),
+    port: int = typer.Option(0, "--port", "-p", help="Port on 127.0.0.1 [default: any free port]."),
+    browser: bool = typer.Option(True, "--browser/--no-browser", help="Open the page in the browser."),
+    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
+) -> None:
+    """A review page in the browser, on this machine only: the articles and their translations side by side, to
+    correct and approve segment by segment, add glossary terms, preview the pamphlet and render its PDF. Saves go
+    to the same store as 'review import'. Ctrl-C stops it."""
+    from .review.web.app import make_app
+    from .review.web.project import Project
+    from .review.web.security import Keys
+    from .review.web.server import bind, make_server, url
+
+    try:
+        project = _config(config, paths, to)
+        site, harvested = Project.open(project)
+        sock = bind(port)
+    except UserError as exc:
+        fail(str(exc))
+    print_taken(harvested, project)
+    for line in harvested.messages:
+        typer.echo(line, err=True)
+    keys = Keys.new()
+    address = url(sock, keys.token)
+    typer.echo(f"review page: {address}")
+    typer.echo("only this machine can open it, and only with this address (it carries the key); Ctrl-C stops it")
+    if browser:
+        import webbrowser
+
+        if not webbrowser.open(address):
+            typer.echo("no browser found here: open the address above in one", err=True)
+    from .cli import Interrupted
+
+    try:
+        make_server(make_app(site, keys), sock).run(sockets=[sock])
+    except Interrupted:
+        pass
+    finally:
+        sock.close()
+    typer.echo("review page stopped")
+
+
 def memory_import(
     file: Path = typer.Argument(..., help="TMX 1.4b file."),
     force: bool = typer.Option(False, "--force", help="Take the file's human translations even where the store has "

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from ..config import ProjectConfig
     from ..data import Document
 
-__all__ = ["MACHINE", "REVIEWED", "STALE", "Conflict", "Entry", "Store", "Unit", "segments", "save", "version"]
+__all__ = ["MACHINE", "REVIEWED", "STALE", "Conflict", "Entry", "Store", "Unit", "revert", "segments", "save",
+           "version"]
 
 
 def segments(config: "ProjectConfig", doc: "Document", tgt: str) -> list[Unit]:
@@ -54,6 +55,16 @@ def save(config: "ProjectConfig", tgt: str, unit: Unit, target: str, base: str, 
     with store.edit(tgt, translator) as catalog:
         return catalog.save(unit.src, unit.source, normalized(unit, target), base=base,
                             refs=[(unit.article, unit.id)])
+
+
+def revert(config: "ProjectConfig", tgt: str, unit: Unit, base: str, translator: str = "") -> None:
+    """Drop the reviewed translation of `unit` from the store, so the engine's is used again, if the store's
+    version of it is still `base`; else raise Conflict and change nothing."""
+    from .job import store_of
+
+    store = store_of(config, unit.src)
+    with store.edit(tgt, translator) as catalog:
+        catalog.remove(unit.src, unit.source, base)
 
 
 def folder(config: "ProjectConfig") -> Path:

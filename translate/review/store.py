@@ -173,6 +173,18 @@ class Catalog:
         self.add_refs(src, source, refs)
         return self.get(src, source)
 
+    def remove(self, src: str, source: str, base: str) -> None:
+        """Drop the reviewed translation of `source` (the segment goes back to machine translation), if its
+        version is still `base`; else Conflict, and nothing changes."""
+        current = self.get(src, source)
+        if current is None or not current.reviewed:
+            return
+        if current.version != base:
+            raise Conflict(current)
+        e = self._index.pop((self._ctx(src), source))
+        del self.po[next(i for i, x in enumerate(self.po) if x is e)]  # by identity: POEntry compares by value
+        self._touch(True)
+
     def suggest(self, src: str, source: str, suggestion: str, previous: str, ref: tuple[str, str]) -> None:
         """Keep `suggestion` (the translation of `previous`) as a fuzzy entry for `source`, unless it has an entry."""
         current = self.get(src, source)
