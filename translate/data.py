@@ -246,7 +246,8 @@ class GlossaryEntry:
         folded = " ".join(text.split()).casefold()
         own = self.grammar_of(lang).number
         if lang in self.terms and folded == self.terms[lang].casefold():
-            return own
+            # the term itself: its number is what the glossary's grammar says, and unknown where it says nothing
+            return own if lang in self.grammar else None
         other = "pl" if own == "sg" else "sg"
         aligned = (self.plural if own == "sg" else self.singular).get(lang)
         if aligned and folded == aligned.casefold():

@@ -111,7 +111,8 @@ def expected(entry: GlossaryEntry, hit: TermHit, src: str, tgt: str,
     grammar = entry.grammar_of(tgt)
     preferred = entry.preferred(tgt) or hit.text
     number = hit_number(entry, hit.text, src, source_morph)
-    if number == grammar.number:
+    own = grammar.number if tgt in entry.grammar else (_analysed_number(preferred, target_morph) or "sg")
+    if number == own:
         text = preferred
     else:
         text = entry.number_form(tgt, number) or (
@@ -146,6 +147,12 @@ def head_readings(term: str, morph: Morphology | None):
     if not nouns:
         return ()
     return nouns[-1] if morph.lang in _HEAD_LAST else nouns[0]
+
+
+def _analysed_number(term: str, morph: Morphology | None) -> str:
+    """The number of a term's head as the analyser knows it, for a glossary that does not say ("patronos")."""
+    numbers = {r.number for r in head_readings(term, morph) if r.category == "n" and r.number in ("sg", "pl")}
+    return numbers.pop() if len(numbers) == 1 else ""
 
 
 def term_gender(term: str, morph: Morphology | None) -> str:
