@@ -7,12 +7,37 @@ import warnings
 from pathlib import Path
 from typing import List, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from .cli_glossary import app as glossary_app
-from .errors import TranslateWarning, UserError
+from .errors import MESSAGE_LIMIT, TranslateWarning, UserError, user_error
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
+
+
+class _Commands(TyperGroup):
+    """The one place where what a command raises becomes what the user sees: a UserError, or an OS or library error
+    that `errors.user_error` knows (a full disk, a read-only folder, a damaged database), is one line per mistake
+    on stderr and exit 2, for every command of every group, including ones added later."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort, Interrupted):
+            raise
+        except Exception as exc:
+            error = user_error(exc)
+            if error is None:
+                raise
+            _fail(str(error))
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="translate",
     help="Offline translation of articles into glossary-checked translations and bilingual PDF pamphlets.",
     no_args_is_help=True,
@@ -32,8 +57,12 @@ DEFAULT_GLOSSARIES = Path("glossaries")
 
 
 def _fail(message: str, code: int = 2) -> None:
-    for line in message.splitlines() or [message]:
-        typer.echo(f"translate: error: {line}", err=True)
+    lines = message.splitlines() or [message]
+    for line in lines[:50]:
+        cut = line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
+        typer.echo(f"translate: error: {cut}", err=True)
+    if len(lines) > 50:
+        typer.echo(f"translate: error: ... and {len(lines) - 50} more", err=True)
     raise typer.Exit(code)
 
 
@@ -550,10 +579,6 @@ def memory_export(
 _default_showwarning = warnings.showwarning
 
 
-class Interrupted(BaseException):
-    """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
-
-
 def _interrupt(signum, frame) -> None:
     raise Interrupted()
 
@@ -571,6 +596,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _default_showwarning(message, category, filename, lineno, file, line)
 
 
+def _unraisable(info) -> None:
+    # Ctrl-C that landed in a finalizer (WeasyPrint's font clean-up) is swallowed there: deliver it again, so the
+    # run stops instead of carrying on.
+    if isinstance(info.exc_value, Interrupted):
+        import signal
+
+        signal.raise_signal(signal.SIGINT)
+        return
+    sys.__unraisablehook__(info)
+
+
 def main() -> None:
     import signal
 
@@ -578,9 +614,16 @@ def main() -> None:
     _default_showwarning = warnings.showwarning
     warnings.showwarning = _show_warning
     signal.signal(signal.SIGINT, _interrupt)
+    sys.unraisablehook = _unraisable
+    for stream in (sys.stdout, sys.stderr):
+        # a file name that is not UTF-8 is shown with escapes rather than ending the run
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app()
     except Interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one message, however often Ctrl-C is pressed
         # Temporary files were removed on the way out (write_atomic); finished outputs and the memory are whole.
         sys.stderr.write("translate: interrupted; every output written so far is complete, and the translation "
                          "memory keeps what was translated\n")

@@ -199,8 +199,11 @@ def plan_job(config: ProjectConfig) -> Job:
         raise UserError("no target language: give --to es[,fr,...] or 'to:' in translate.yaml")
     if config.output.exists() and not config.output.is_dir():
         raise UserError(f"{config.output}: output folder is a file")
+    for above in config.output.parents:
+        if above.exists() and not above.is_dir():
+            raise UserError(f"{config.output}: cannot be the output folder: {above} is a file; choose another --out")
     engine = get_engine(config.engine)
-    documents = tuple(read_article(p) for p in find_sources(list(config.source)))
+    documents = tuple(read_article(p) for p in find_sources(list(config.source), config.output))
     paths = list(config.glossaries) if config.glossaries is not None else default_glossaries()
     glossaries = [load_glossary(p) for p in paths]
     from .publish.render import glossary_stamp
@@ -211,9 +214,10 @@ def plan_job(config: ProjectConfig) -> Job:
     for src, tgt, _ in job.pairs():
         resolve(engine, src, tgt)
     if "pdf" in config.formats or "html" in config.formats:
-        from .publish.render import validate_options
+        from .publish.render import check_design
 
-        validate_options(render_options(job))
+        src, tgt, docs = job.pairs()[0]
+        check_design(render_options(job), docs[0], src, tgt)
     return job
 
 
@@ -279,9 +283,32 @@ def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...]
 _WORKER_QUEUE = None  # in a worker process of translate_all: where its progress goes
 
 
-def _init_worker(queue) -> None:
+def _init_worker(queue, parent: int) -> None:
+    """A worker of translate_all dies with its parent, even by kill -9 (it would hold the caller's terminal and the
+    memory for minutes), and leaves Ctrl-C to the parent, which stops every worker and says so once."""
+    import os
+    import signal
+
     global _WORKER_QUEUE
     _WORKER_QUEUE = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _die_with_parent() -> None:
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the parent still stops its workers on any error or Ctrl-C
+        pass
 
 
 def _translate_pair_worker(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int):
@@ -309,6 +336,7 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
             results[(src, tgt)] = _translate_pair_job(job, src, tgt, docs, None, report)
     else:
         import multiprocessing
+        import os
         import queue as queues
         import warnings
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -316,6 +344,10 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
         from .engines.argos import available_cpus
         from .errors import TranslateWarning
 
+        # The memory is made here, once, before any worker opens it: workers never race to create it.
+        memory = open_memory(job)
+        if memory is not None:
+            memory.close()
         threads = max(1, available_cpus() // jobs)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
         messages = context.Queue() if progress else None
@@ -327,19 +359,30 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
                 except queues.Empty:
                     return
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(messages,)) as pool:
+        before = set(multiprocessing.active_children())
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                   initargs=(messages, os.getpid()))
+        try:
             futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
             pending = set(futures)
             while pending:
-                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 drain()
+                for future in done:
+                    future.result()  # a pair that failed stops the others at once
             for future, (src, tgt) in futures.items():
                 translations, warned = future.result()
                 results[(src, tgt)] = translations
                 for message in warned:
                     warnings.warn(message, TranslateWarning, stacklevel=2)
             drain()
+        except BaseException:
+            # Ctrl-C or a failed pair: the other workers are stopped, not waited for
+            for child in set(multiprocessing.active_children()) - before:
+                child.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     order = {doc.path: i for i, doc in enumerate(job.documents)}
     flat = [t for (_, _), ts in results.items() for t in ts]
     return sorted(flat, key=lambda t: (order[t.source.path], job.config.targets.index(t.target_lang)))
@@ -400,46 +443,53 @@ def _write_if_changed(path: Path, text: str) -> bool:
 def write_all(job: Job, translations: Sequence[Translation], on_written: Callable[[Path], None] | None = None,
               on_render: Callable[[Path], None] | None = None) -> list[Written]:
     """Write every output; an output whose inputs have not changed since it was written is left alone.
-    on_render(path) is called before a PDF or HTML page is rendered, on_written(path) after."""
+    on_render(path) is called before a PDF or HTML page is rendered, on_written(path) after. The outputs of the
+    whole batch are renamed into place together at the end (files.staged): a batch that fails half-way, on a full
+    disk or by Ctrl-C, leaves every output as it was."""
     import json
 
+    from .files import staged
     from .publish.writer import translation_markdown
 
     formats = job.config.formats
     memory = open_memory(job)
     options = render_options(job) if ("pdf" in formats or "html" in formats) else None
     written = []
+    rendered: list[tuple[Path, str]] = []  # (output, its inputs), remembered once it is in place
     try:
-        for translation in translations:
-            paths = output_paths(job.out, translation)
-            done: list[Path] = []
-            skipped: list[Path] = []
-            report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
-            texts = {"terms": report_json}
-            if "md" in formats:
-                texts["md"] = translation_markdown(translation)
-            for kind, text in texts.items():
-                (done if _write_if_changed(paths[kind], text) else skipped).append(paths[kind])
-            for fmt in ("pdf", "html"):
-                if fmt not in formats:
-                    continue
-                path = paths[fmt]
-                outputs = [path] + ([paths["booklet"]] if fmt == "pdf" and options.booklet else [])
-                inputs = _render_inputs(translation, options, fmt)
-                if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
-                    skipped.extend(outputs)
-                    continue
-                from .publish.render import render_html, render_pdf
+        with staged():
+            for translation in translations:
+                paths = output_paths(job.out, translation)
+                done: list[Path] = []
+                skipped: list[Path] = []
+                report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
+                texts = {"terms": report_json}
+                if "md" in formats:
+                    texts["md"] = translation_markdown(translation)
+                for kind, text in texts.items():
+                    (done if _write_if_changed(paths[kind], text) else skipped).append(paths[kind])
+                for fmt in ("pdf", "html"):
+                    if fmt not in formats:
+                        continue
+                    path = paths[fmt]
+                    outputs = [path] + ([paths["booklet"]] if fmt == "pdf" and options.booklet else [])
+                    inputs = _render_inputs(translation, options, fmt)
+                    if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
+                        skipped.extend(outputs)
+                        continue
+                    from .publish.render import render_html, render_pdf
 
-                if on_render:
-                    on_render(path)
-                (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
-                if memory is not None:
-                    memory.record_output(path, inputs)
-                done.extend(outputs)
-                if on_written:
-                    on_written(path)
-            written.append(Written(translation, tuple(done), tuple(skipped)))
+                    if on_render:
+                        on_render(path)
+                    (render_pdf if fmt == "pdf" else render_html)(translation, path, options)
+                    rendered.append((path, inputs))
+                    done.extend(outputs)
+                    if on_written:
+                        on_written(path)
+                written.append(Written(translation, tuple(done), tuple(skipped)))
+        if memory is not None:
+            for path, inputs in rendered:
+                memory.record_output(path, inputs)
     finally:
         if memory is not None:
             memory.close()

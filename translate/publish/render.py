@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, TemplateError, TemplateNotFound, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, TemplateNotFound, TemplateSyntaxError, select_autoescape
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
@@ -102,6 +102,20 @@ def validate_options(options: RenderOptions) -> None:
             errors.append(f"glossary stamp {item!r} must be a (name, hash) pair")
     if errors:
         raise UserError("; ".join(errors))
+
+
+def check_design(options: RenderOptions, doc: Document, source_lang: str, target_lang: str) -> None:
+    """Before any work: the options valid, and the theme's templates and CSS compiled and rendered once around
+    `doc` (the source standing in for its translation), so a broken theme stops the job before anything is
+    written rather than after the first article's outputs."""
+    from ..data import TermReport
+
+    validate_options(options)
+    if options.theme is None:
+        return
+    trial = Translation(doc, source_lang, target_lang, doc.blocks, "check", TermReport(source_lang, target_lang, ()))
+    for standalone in (False, True):
+        _html(trial, options, standalone)
 
 
 def page_paper(options: RenderOptions) -> Paper:
@@ -740,11 +754,23 @@ def _html(
         # one <style> each: a theme's own @import rules stay at the top of their sheet, where CSS reads them
         stylesheets = [Markup(env.get_template(name).render(context)) for name in STYLESHEETS]
         html = env.get_template(TEMPLATE).render(context, stylesheets=stylesheets)
-    except TemplateError as exc:
+    except UserError:
+        raise
+    except Exception as exc:  # a theme's {{ 1 // 0 }} or self-include fails as Python, not as a TemplateError
         if theme is None:
             raise
         where = f"{getattr(exc, 'filename', None) or theme}:{getattr(exc, 'lineno', '') or ''}".rstrip(":")
-        raise UserError(f"theme {where}: {exc.message or type(exc).__name__}") from None
+        if not isinstance(exc, TemplateSyntaxError):
+            import traceback
+
+            # Jinja rewrites tracebacks so that a template's frames name its file and line
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".j2", ".css"))]
+            if frames:
+                where = f"{frames[-1].filename}:{frames[-1].lineno}"
+        what = getattr(exc, "message", None) or " ".join(str(exc).split())[:200] or type(exc).__name__
+        if isinstance(exc, RecursionError):
+            what = "templates include each other without end"
+        raise UserError(f"theme {where}: {what}") from None
     if standalone:
         html = assets.html(html)
     return html, assets.refused, pamphlet
