@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from .cli_glossary import app as glossary_app
+from .cli_glossary import checked_argument
 from .errors import MESSAGE_LIMIT, TranslateWarning, UserError, user_error
 
 
@@ -382,19 +383,18 @@ def text(
     from .engines import get_engine, resolve
     from .pipeline import translate_text
 
-    try:
-        if text == "-":
-            try:
-                text = sys.stdin.buffer.read().decode("utf-8")
-            except UnicodeDecodeError:
-                raise UserError("standard input is not UTF-8 text") from None
-        src = languages.get(from_, what="source language").code
-        tgt = languages.get(to, what="target language").code
-        chosen = resolve(get_engine(engine), src, tgt)
-        entries = _load_entries(_glossary_paths(glossary))
-        typer.echo(translate_text(text, src, tgt, chosen, entries))
-    except UserError as exc:
-        _fail(str(exc))
+    given = "standard input" if text == "-" else "TEXT"
+    if text == "-":
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("standard input is not UTF-8 text") from None
+    checked_argument(text, given)
+    src = languages.get(from_, what="source language").code
+    tgt = languages.get(to, what="target language").code
+    chosen = resolve(get_engine(engine), src, tgt)
+    entries = _load_entries(_glossary_paths(glossary))
+    typer.echo(translate_text(text, src, tgt, chosen, entries))
 
 
 @app.command("eval")
@@ -413,14 +413,11 @@ def eval_(
     from .engines import get_engine
     from .evaluate import evaluate, read_references
 
-    try:
-        src = languages.get(from_, what="source language").code
-        tgt = languages.get(to, what="target language").code
-        pairs = read_references(refs)
-        entries = _load_entries(_glossary_paths(glossary))
-        scores = evaluate(pairs, src, tgt, get_engine(engine), entries)
-    except UserError as exc:
-        _fail(str(exc))
+    src = languages.get(from_, what="source language").code
+    tgt = languages.get(to, what="target language").code
+    pairs = read_references(refs)
+    entries = _load_entries(_glossary_paths(glossary))
+    scores = evaluate(pairs, src, tgt, get_engine(engine), entries)
     if json_:
         typer.echo(json.dumps({k: v.to_json() for k, v in scores.items()}, indent=2))
         return
@@ -444,11 +441,8 @@ def models_list() -> None:
     from . import models
     from .engines.apertium import ApertiumEngine
 
-    try:
-        installed = models.installed()
-        folder = models.packages_dir()
-    except UserError as exc:
-        _fail(str(exc))
+    installed = models.installed()
+    folder = models.packages_dir()
     used = models.newest(installed)
     typer.echo(f"Argos packages in {folder}:")
     for m in installed:
@@ -479,20 +473,17 @@ def models_install(
     """Install an Argos package from a file, or the newest from the Argos package index (needs the network)."""
     from . import models
 
-    try:
-        already = False
-        if len(what) == 1:
-            model = models.install_file(Path(what[0]))
-        elif len(what) == 2:
-            src = _package_code(what[0], "source language")
-            tgt = _package_code(what[1], "target language")
-            model, already = models.install_pair(src, tgt)
-        else:
-            raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
-        removed = models.remove_others(model) if replace else []
-        kept = models.others(model)
-    except UserError as exc:
-        _fail(str(exc))
+    already = False
+    if len(what) == 1:
+        model = models.install_file(Path(what[0]))
+    elif len(what) == 2:
+        src = _package_code(what[0], "source language")
+        tgt = _package_code(what[1], "target language")
+        model, already = models.install_pair(src, tgt)
+    else:
+        raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
+    removed = models.remove_others(model) if replace else []
+    kept = models.others(model)
     verb = "already installed" if already else "installed"
     typer.echo(f"{verb} {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
     for m in removed:
@@ -512,10 +503,7 @@ def models_remove(
     """Remove the installed Argos package(s) for a pair."""
     from . import models
 
-    try:
-        gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
-    except UserError as exc:
-        _fail(str(exc))
+    gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
     for m in gone:
         typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name})")
 
@@ -528,17 +516,14 @@ def _with_memory(out: Optional[Path], config: Optional[Path], action):
     """Open the memory of a project's output folder, run `action` on it, close it; errors are one line."""
     from .memory import MEMORY_NAME, TranslationMemory
 
+    path = (out or _project_config(config).output) / MEMORY_NAME
+    if not path.exists():
+        raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
+    memory = TranslationMemory(path)
     try:
-        path = (out or _project_config(config).output) / MEMORY_NAME
-        if not path.exists():
-            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
-        memory = TranslationMemory(path)
-        try:
-            return path, action(memory)
-        finally:
-            memory.close()
-    except UserError as exc:
-        _fail(str(exc))
+        return path, action(memory)
+    finally:
+        memory.close()
 
 
 @memory_app.command("stats")

@@ -105,8 +105,9 @@ def dump_glossary(g: Glossary) -> str:
 
 
 def save_glossary(g: Glossary, path: Path) -> None:
-    """Write `g` to `path` atomically: a temporary file in the same folder, synced, checked, then renamed over."""
-    path = Path(path)
+    """Write `g` to `path` atomically: a temporary file in the same folder, synced, checked, then renamed over.
+    A symbolic link is followed: the file it points to is replaced, and the link stays a link to it."""
+    shown, path = Path(path), Path(os.path.realpath(path))
     text = dump_glossary(g)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
@@ -123,7 +124,7 @@ def save_glossary(g: Glossary, path: Path) -> None:
         try:  # never replace a good file by one the loader rejects
             load_glossary(tmp)
         except UserError as exc:
-            raise UserError(str(exc).replace(str(tmp), str(path))) from None
+            raise UserError(str(exc).replace(str(tmp), str(shown))) from None
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -138,7 +139,7 @@ def save_glossary(g: Glossary, path: Path) -> None:
 
 
 def lock_path(path: Path) -> Path:
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # editors reaching one file through different links share its lock
     return path.with_name(f".{path.name}.lock")
 
 
