@@ -85,7 +85,7 @@ def check_text(text: str, where: str) -> None:
 _UMASK_LOCK = threading.Lock()
 
 
-def _umask() -> int:
+def current_umask() -> int:
     # The only portable way to read the umask is to set it; the lock keeps other threads from seeing the 0.
     with _UMASK_LOCK:
         mask = os.umask(0)
@@ -143,7 +143,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     tmp = None
     try:
         fd, tmp = _temporary(path)
-        os.fchmod(fd, 0o666 & ~_umask())
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

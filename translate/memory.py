@@ -137,6 +137,7 @@ class TranslationMemory:
         except sqlite3.Error as exc:
             raise _db_error(path, exc) from None
         try:
+            self._check(*self._schema())  # before anything is written: a file that is not ours stays as it was
             self._wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
@@ -160,21 +161,35 @@ class TranslationMemory:
                     raise
                 time.sleep(0.05)
 
+    def _schema(self) -> tuple[int, set[str]]:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return version, tables
+
+    def _check(self, version: int, tables: set[str]) -> None:
+        if version > len(MIGRATIONS):
+            raise UserError(f"{self.path}: the translation memory was made by a newer version of translate; "
+                            "use that version, or delete the file (it is only a cache)")
+        if version == 0 and tables:
+            raise UserError(f"{self.path}: not a translation memory (an SQLite database with other tables: "
+                            f"{', '.join(sorted(tables)[:5])}); it is left alone: move it away")
+        if version and not {"segments", "outputs"} <= tables:
+            raise UserError(f"{self.path}: the translation memory is damaged (its tables are missing); delete "
+                            "the file (it is only a cache) or run with --no-memory")
+        if version:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(segments)")}
+            wanted = {"key", "source", "target", "strategies", "used"} | ({"notes"} if version >= 2 else set())
+            if not wanted <= columns:
+                raise UserError(f"{self.path}: the translation memory is damaged (its segments table lacks "
+                                f"{', '.join(sorted(wanted - columns))}); delete the file (it is only a cache) or "
+                                "run with --no-memory")
+
     def _migrate(self) -> None:
         # The version is read inside the write transaction: two processes opening a new memory at once (--jobs)
         # take turns, and the second finds the schema made.
         with self.atomic():
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise UserError(f"{self.path}: the translation memory was made by a newer version of translate; "
-                                "use that version, or delete the file (it is only a cache)")
-            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if version == 0 and tables:
-                raise UserError(f"{self.path}: not a translation memory (an SQLite database with other tables: "
-                                f"{', '.join(sorted(tables)[:5])}); it is left alone: move it away")
-            if version and not {"segments", "outputs"} <= tables:
-                raise UserError(f"{self.path}: the translation memory is damaged (its tables are missing); delete "
-                                "the file (it is only a cache) or run with --no-memory")
+            version, tables = self._schema()
+            self._check(version, tables)
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     self.db.execute(statement)

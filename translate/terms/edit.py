@@ -118,8 +118,10 @@ def save_glossary(g: Glossary, path: Path) -> None:
             os.fsync(f.fileno())
         try:
             mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
+        except FileNotFoundError:  # a new file: the mode a plain open() would give it
+            from ..files import current_umask
+
+            mode = 0o666 & ~current_umask()
         os.chmod(tmp, mode)
         try:  # never replace a good file by one the loader rejects
             load_glossary(tmp)
