@@ -582,12 +582,17 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 def _unraisable(info) -> None:
-    # Ctrl-C that landed in a finalizer (WeasyPrint's font clean-up) is swallowed there: deliver it again, so the
-    # run stops instead of carrying on.
+    # Ctrl-C that landed in a finalizer (WeasyPrint's font clean-up) is swallowed there: it is sent again a moment
+    # later, when the finalizer (and this hook) are over, so the run stops instead of carrying on. Should it land in
+    # a finalizer again, it comes back here.
     if isinstance(info.exc_value, Interrupted):
+        import os
         import signal
+        import threading
 
-        signal.raise_signal(signal.SIGINT)
+        resend = threading.Timer(0.05, os.kill, args=(os.getpid(), signal.SIGINT))
+        resend.daemon = True
+        resend.start()
         return
     sys.__unraisablehook__(info)
 

@@ -297,6 +297,12 @@ def _init_worker(queue, parent: int) -> None:
         os._exit(1)
 
 
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
 def _die_with_parent() -> None:
     import ctypes
     import signal
@@ -338,6 +344,7 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
         import multiprocessing
         import os
         import queue as queues
+        import signal
         import warnings
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -363,7 +370,14 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                    initargs=(messages, os.getpid()))
         try:
-            futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            # Workers are started by submit; ignoring SIGINT meanwhile, they start with it ignored, so a Ctrl-C
+            # while one is still importing does not print its traceback (the parent's handler is not inherited).
+            handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+            try:
+                futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+            finally:
+                if handler is not None:
+                    signal.signal(signal.SIGINT, handler)
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
