@@ -63,6 +63,29 @@ def mounted(folder: Path, options: str):
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
 
 
+@contextlib.contextmanager
+def read_only(folder: Path):
+    """`folder` read-only for the block: bound read-only onto itself (root, where mount is allowed), or its mode
+    taken away (any other user); skips the test where neither works (root without mount ignores modes)."""
+    if os.geteuid() == 0:
+        bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True).returncode == 0
+        if not bound:
+            pytest.skip("root cannot make a folder read-only here without mount")
+        try:
+            if subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], capture_output=True).returncode:
+                pytest.skip("cannot remount read-only here")
+            yield folder
+        finally:
+            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+        return
+    mode = folder.stat().st_mode
+    folder.chmod(0o555)
+    try:
+        yield folder
+    finally:
+        folder.chmod(mode)
+
+
 def _run_args(out: Path, glossary: Path, *sources: Path) -> list[str]:
     return ["run", *(str(s) for s in sources or (SEED,)), "--to", "es,ca", "--engine", "apertium", "-g",
             str(glossary), "-o", str(out), "--format", "md,pdf"]
@@ -105,10 +128,15 @@ def test_read_only_output_folder(tmp_path, glossary):
     r = _cli(*_run_args(out, glossary)[:-2], "--format", "md")
     assert r.returncode == 0
     before = snapshot(out)
-    with mounted(tmp_path / "ro", "size=1m,ro") as folder:
+    other = tmp_path / "other.md"
+    other.write_text("---\ntitle: Other\n---\nThe ruling class.\n", encoding="utf-8")
+    with read_only(out):
         for extra in ([], ["--no-memory"]):
-            line = _one_line(_cli(*_run_args(folder, glossary), *extra), "read-only")
+            line = _one_line(_cli(*_run_args(out, glossary, other), *extra), "read-only")
             assert "not a usable" not in line
+        # the memory reports its own folder: the memory file, read-only, and what to do
+        line = _one_line(_cli(*_run_args(out, glossary, other)), str(out / MEMORY_NAME))
+        assert "--no-memory" in line
     assert snapshot(out) == before
 
 

@@ -354,6 +354,11 @@ def test_oversized_article_and_words_are_refused_before_work(tmp_path, glossary)
         handle.truncate(30 * 1024 * 1024)  # sparse: 30 MB of NULs nobody reads
     started = time.perf_counter()
     one_error(run_md(big, glossary, tmp_path / "out"), "big.md: larger than 1 MiB", "split it")
+    with open(tmp_path / "g.yaml", "r+b") as handle:
+        handle.truncate(20 * 1024 * 1024)
+    one_error(run_md(article(tmp_path, "title: T\n", name="ok.md"), glossary, tmp_path / "out"),
+              "g.yaml: larger than 16 MiB")
+    glossary.write_text(GLOSSARY)
     token = article(tmp_path, "title: T\n", "word " + "x" * 200_000 + " end.\n", name="tok.md")
     one_error(run_md(token, glossary, tmp_path / "out"), "tok.md:4: a word of more than 1000 characters")
     assert time.perf_counter() - started < 30
@@ -469,11 +474,30 @@ def test_omegat_messages_name_the_options_that_exist(tmp_path, glossary):
     assert "--target" not in line and "--source" not in line
 
 
-def test_source_root_is_refused_quickly(tmp_path, glossary):
-    started = time.perf_counter()
-    r = run_md(Path("/"), glossary, tmp_path / "out")
-    assert r.returncode == 2 and "Traceback" not in r.stderr.decode()
-    assert time.perf_counter() - started < 60
+def test_source_folders_are_walked_on_their_own_file_system_within_a_bound(tmp_path, monkeypatch):
+    import subprocess
+
+    from translate import document
+
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    article(src, "title: A\n")
+    article(src / "sub", "title: B\n", name="b.md")
+    assert [p.name for p in document.find_sources([src])] == ["a.md", "b.md"]
+    monkeypatch.setattr(document, "MAX_SOURCE_ENTRIES", 2)
+    with pytest.raises(UserError, match="more than 2 files and folders under it; name the folder"):
+        document.find_sources([src])
+    monkeypatch.undo()
+    mount = src / "mounted"  # as /proc is under /: another file system, not walked into
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(mount)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        article(mount, "title: C\n", name="c.md")
+        assert [p.name for p in document.find_sources([src])] == ["a.md", "b.md"]
+        assert [p.name for p in document.find_sources([mount])] == ["c.md"]  # named itself, it is walked
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
 
 
 # --- Build: the one boundary, modes --------------------------------------------------------------------------------

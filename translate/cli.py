@@ -380,16 +380,23 @@ def text(
 ) -> None:
     """Translate a piece of text and print it (Markdown inline formatting is kept)."""
     from . import languages
+    from .document import check_article_text
     from .engines import get_engine, resolve
+    from .files import MAX_ARTICLE_BYTES
     from .pipeline import translate_text
 
     given = "standard input" if text == "-" else "TEXT"
     if text == "-":
+        data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
+        if len(data) > MAX_ARTICLE_BYTES:
+            raise UserError(f"standard input: more than {MAX_ARTICLE_BYTES // (1 << 20)} MiB; translate it as "
+                            "articles (translate run)")
         try:
-            text = sys.stdin.buffer.read().decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise UserError("standard input is not UTF-8 text") from None
     checked_argument(text, given)
+    check_article_text(text, given)
     src = languages.get(from_, what="source language").code
     tgt = languages.get(to, what="target language").code
     chosen = resolve(get_engine(engine), src, tgt)

@@ -391,6 +391,20 @@ def clean_body(body: str) -> str:
 MAX_WORD = 1000  # characters between spaces: a URL fits; a longer "word" is data, and slows every stage
 
 
+def check_article_text(text: str, where: str) -> None:
+    """A UserError naming `where` and the line for what no article holds: a control character, a lone surrogate,
+    a "word" longer than MAX_WORD (data, not text, and slow in every stage)."""
+    bad = BAD_CHARACTER.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise UserError(f"{where}:{line}: {character_name(bad.group())}; remove it (articles hold text)")
+    long_word = re.search(rf"\S{{{MAX_WORD + 1}}}", text)
+    if long_word:
+        line = text.count("\n", 0, long_word.start()) + 1
+        raise UserError(f"{where}:{line}: a word of more than {MAX_WORD} characters; articles hold text: break it "
+                        "up or leave it out")
+
+
 def read_article(path: Path) -> Document:
     """Read one source article; every problem a user can fix is a UserError naming the file."""
     raw = read_bytes(path, "an article", MAX_ARTICLE_BYTES)
@@ -401,15 +415,7 @@ def read_article(path: Path) -> Document:
     if "\x00" in text:
         raise UserError(f"{path}: contains NUL bytes: this is not a text file")
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    bad = BAD_CHARACTER.search(text)
-    if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        raise UserError(f"{path}:{line}: {character_name(bad.group())}; remove it (articles hold text)")
-    long_word = re.search(rf"\S{{{MAX_WORD + 1}}}", text)
-    if long_word:
-        line = text.count("\n", 0, long_word.start()) + 1
-        raise UserError(f"{path}:{line}: a word of more than {MAX_WORD} characters; articles hold text: break it "
-                        "up or leave it out")
+    check_article_text(text, str(path))
     data, lines, body, first_line = _front_matter(path, text)
     meta = _meta(path, data, lines)
     head = [inline_block("title", "title", meta.title)]
