@@ -31,13 +31,12 @@ from translate.terms.edit import dump_glossary
 from translate.terms.glossary import load_glossary
 from translate.terms.termbase import read_termbase, write_termbase
 
-settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True, database=None,
+settings.register_profile("ci", max_examples=80, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("long", max_examples=2000, deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 PROFILE = os.environ.get("TRANSLATE_FUZZ", "ci")
 settings.load_profile(PROFILE)
-SCALE = {"ci": 1, "long": 1}[PROFILE]
 
 OUTCOMES: dict[str, Counter] = {}
 
@@ -99,29 +98,50 @@ MARKDOWN = ["The working class fights the war.", "the", "class", "workers", "war
             "\n[^1]: the note\n", "```\ncode *x*\n```\n", "\\", "\\*", "www.example.org", "https://e.org/x_y?z=1",
             "<https://a.b>", "\ue000", "\ue001", "\ue002", "\ue003", "0", "12", "\n---\n", "***", "![i](a.png)",
             "<img src=x>", "<script>x()</script>", "style='a:url(http://x)'", "srcset='a.png 2x'", "é", "ñ",
-            "«", "—", "…", "中文", "עברית", "\u200b", "\u202e", "\x0c", "\x01", "\r\n", "\r"]
-ARTICLE_TEXT = st.lists(st.one_of(st.sampled_from(MARKDOWN), st.text(max_size=5)), max_size=40).map("".join)
+            "«", "—", "…", "中文", "עברית", "\u200b", "\u202e", "\r\n", "\r", "~~~\n", "+ ", "[x]: http://y\n"]
+HOSTILE_MARKDOWN = ["\x0c", "\x01", "\x7f", "\ufffe", "x" * 1001]
+TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=5)
+ANY_TEXT = st.text(max_size=5)
 
-VALUES = ["T", "The working class", '"x\\x0cy"', '"\\ud800"', '"a\\ue000b"', "2014-02-30", "2014-04-22",
-          "2014-04-22 10:00:00", "[a, b]", "{a: 1}", '""', "null", "~", "&a [1, 2]", "*a", "*b", "'quoted'",
-          "es", "en", "xx", "EN", "1e999", "0x" + "f" * 40, "1" + "0" * 30, "!!binary aGk=", "!!binary !!!",
-          "!!python/object:os.system x", "|\n  block\n  text", ">\n  folded", "yes", "no", "true", "12",
-          "-", "? x", "[", "{", '"unclosed', "a: b", "'it''s'", "\t", '"\\x00"', "!!str 5", "<<: *a"]
-KEYS = ["title", "title", "subtitle", "date", "author", "publication", "lang", "tags", "x", "<<", "title"]
+
+@st.composite
+def article_text(draw) -> str:
+    hostile = draw(st.integers(0, 5)) == 0
+    pieces = st.one_of(st.sampled_from(MARKDOWN + (HOSTILE_MARKDOWN if hostile else [])),
+                       ANY_TEXT if hostile else TEXT)
+    return "".join(draw(st.lists(pieces, max_size=40)))
+
+
+GOOD_VALUES = ["T", "The working class", "2014-04-22", "'2014-02-30'", "'quoted'", "es", "en", "'it''s'",
+               ">\n  folded", "|\n  block\n  text", "12", '"a\\ue000b"', '"Title *with* _markup_"', "~",
+               "[a, b]", "{a: 1}", '"[link](http://x)"', "'# not a heading'"]
+BAD_VALUES = ['"x\\x0cy"', '"\\ud800"', "2014-02-30", "2014-13-01 10:00:00", '""', "null", "&a [1, 2]", "*a", "*b",
+              "xx", "EN", "1e999", "1" + "0" * 30, "!!binary aGk=", "!!binary !!!", "!!python/object:os.system x",
+              "yes", "true", "-", "? x", "[", "{", '"unclosed', "a: b", "\t", '"\\x00"', "!!str 5", "<<: *a"]
+KEYS = ["subtitle", "date", "author", "publication", "lang", "tags", "x", "<<", "title"]
 
 
 @st.composite
 def front_matter(draw) -> str:
     if draw(st.integers(0, 9)) == 0:
         return ""
-    lines = [f"{draw(st.sampled_from(KEYS))}: {draw(st.sampled_from(VALUES))}"
-             for _ in range(draw(st.integers(0, 6)))]
-    if draw(st.booleans()):
-        lines.insert(0, "title: " + draw(st.sampled_from(["Good title", "T", "The class war"])))
+    hostile = draw(st.integers(0, 3)) == 0
+    values = GOOD_VALUES + (BAD_VALUES if hostile else [])
+    keys = KEYS if hostile else KEYS[:-3]
+    lines = [f"{draw(st.sampled_from(keys))}: {draw(st.sampled_from(values))}"
+             for _ in range(draw(st.integers(0, 4)))]
+    lines = list(dict.fromkeys(lines)) if not hostile else lines
+    if not hostile:
+        lines = [line for line in lines if not line.startswith(("lang:", "tags:", "x:"))] + \
+            ["lang: en"] * draw(st.booleans())
+        seen: set[str] = set()
+        lines = [line for line in lines if not (line.split(":")[0] in seen or seen.add(line.split(":")[0]))]
+    if not hostile or draw(st.booleans()):
+        lines.insert(0, "title: " + draw(st.sampled_from(["Good title", "T", "The class war", "'*The* war'"])))
     return "---\n" + "\n".join(lines) + "\n---\n"
 
 
-@given(front=front_matter(), body=ARTICLE_TEXT, html=st.booleans())
+@given(front=front_matter(), body=article_text(), html=st.booleans())
 def test_articles_read_translate_write_and_read_again(argos, front, body, html):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -148,38 +168,42 @@ def test_articles_read_translate_write_and_read_again(argos, front, body, html):
 
 # --- glossaries ---------------------------------------------------------------------------------------------------
 
-LANGS = ["en", "es", "ca", "fr", "ru", "de", "xx", "EN", "e s"]
-TERM_TEXT = st.one_of(
-    st.sampled_from(["working class", "clase obrera", "war", "guerra", "Fourth International", "O'Brien", "a: b",
-                     "#x", "- y", "[z]", "{w}", "", " ", "x\x0cy", "\ue000", "é", "中文", "it's", '"q"', "null",
-                     "2014-02-30", "1e5", "yes"]),
-    st.text(st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=12),
-)
+LANGS = ["en", "es", "ca", "fr", "ru", "de"]
+BAD_LANGS = ["xx", "EN", "e s", 5]
+WORDS = ["working class", "clase obrera", "war", "guerra", "Fourth International", "O'Brien", "a: b", "#x", "- y",
+         "[z]", "{w}", "é", "中文", "it's", '"q"', "null", "2014-02-30", "1e5", "yes", "trabajadores", "the",
+         "Workers' State", "x & y", "<b>", "a|b", "C++", "N.A.T.O.", "  spaced  out  "]
+BAD_WORDS = ["", " ", "x\x0cy", "\ue000", "\x00", "\ufffe"]
+GOOD_TEXT = st.one_of(st.sampled_from(WORDS), st.text(st.characters(blacklist_categories=("Cs", "Cc", "Z")),
+                                                      min_size=1, max_size=12))
 
 
 @st.composite
 def glossary_data(draw) -> dict:
+    hostile = draw(st.integers(0, 3)) == 0
+    langs = st.sampled_from(LANGS + (BAD_LANGS if hostile else []))
+    term = st.one_of(GOOD_TEXT, st.sampled_from(BAD_WORDS), st.text(max_size=6)) if hostile else GOOD_TEXT
     entries = []
     for i in range(draw(st.integers(0, 6))):
-        entry: dict = {"id": draw(st.sampled_from([f"e{i}", f"e{i}", "dup", "Bad Id", "", 5, None]))}
-        entry["terms"] = draw(st.dictionaries(st.sampled_from(LANGS), TERM_TEXT, max_size=4))
+        entry: dict = {"id": draw(st.sampled_from([f"e{i}", "dup", "Bad Id", "", 5, None])) if hostile else f"e{i}"}
+        entry["terms"] = draw(st.dictionaries(langs, term, min_size=0 if hostile else 1, max_size=4))
         if draw(st.booleans()):
-            entry["forms"] = draw(st.dictionaries(st.sampled_from(LANGS), st.lists(TERM_TEXT, max_size=3), max_size=2))
+            entry["forms"] = draw(st.dictionaries(langs, st.lists(term, min_size=1, max_size=3), max_size=2))
         if draw(st.integers(0, 3)) == 0:
-            entry["forbidden"] = draw(st.dictionaries(st.sampled_from(LANGS), st.lists(TERM_TEXT, max_size=2),
-                                                      max_size=2))
+            entry["forbidden"] = draw(st.dictionaries(langs, st.lists(term, min_size=1, max_size=2), max_size=2))
         if draw(st.integers(0, 3)) == 0:
-            entry["grammar"] = draw(st.dictionaries(st.sampled_from(LANGS), st.sampled_from(
-                ["f", "m", "m pl", "f pl", "adj", "mf adj", "n", "x", "f f", 3]), max_size=2))
+            entry["grammar"] = draw(st.dictionaries(langs, st.sampled_from(
+                ["f", "m", "adj", "mf adj", "n"] + (["x", "f f", 3, "m pl"] if hostile else [])), max_size=2))
         if draw(st.integers(0, 4)) == 0:
-            entry["note"] = draw(TERM_TEXT)
+            entry["note"] = draw(term)
         if draw(st.integers(0, 5)) == 0:
-            entry[draw(st.sampled_from(["kind", "case", "plural", "extra"]))] = draw(
-                st.sampled_from(["keep", "term", "sensitive", "odd", {"es": "x"}, [1]]))
+            entry[draw(st.sampled_from(["kind", "case"] + (["plural", "extra"] if hostile else [])))] = draw(
+                st.sampled_from(["keep", "sensitive"] + (["odd", {"es": "x"}, [1]] if hostile else [])))
         entries.append(entry)
-    data: dict = {"name": draw(st.sampled_from(["g", "political", "", "x y"])), "entries": entries}
+    data: dict = {"name": draw(st.sampled_from(["g", "political", "x y"] + ([""] if hostile else []))),
+                  "entries": entries}
     if draw(st.booleans()):
-        data["languages"] = draw(st.lists(st.sampled_from(LANGS), max_size=4))
+        data["languages"] = draw(st.lists(langs, max_size=4, unique=True))
     return data
 
 
@@ -244,27 +268,43 @@ def test_any_glossary_text_is_read_or_refused_in_one_line_per_mistake(text):
 
 # --- TBX and CSV imports ------------------------------------------------------------------------------------------
 
-CSV_CELLS = ["en", "es", "fr", "xx", "forms:en", "forbidden:es", "id", "note", "kind", "case", "grammar:es",
-             "plural:es", "working class", "clase obrera", "war", "guerra", "a|b", '"', '""', ",", ";", "\t", "\n",
-             "\r\n", " ", "", "\x00", "\x0b", "keep", "sensitive", "f pl", "x\"y", "é", "2014-02-30", "\ue000"]
+FRAGMENTS = ['"', '""', ",", ";", "\t", "\n", "\r\n", " ", "\x00", "\x0b", "&amp;", "&#0;", "&#x0B;",
+             "&#xD800;", "&#xE000;", "&lt;", "<", ">", "'", "<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "<![CDATA[x]]>",
+             "<!-- c -->", "</term>", "<term>", "</langSec>", "xml:lang='xx'", "id", "note", "forms:en", "grammar:es",
+             "2014-02-30", "\ue000", "é", "\ufeff"]
 
 
-@given(st.lists(st.one_of(st.sampled_from(CSV_CELLS), st.text(max_size=4)), max_size=40).map("".join))
+@st.composite
+def termbase_text(draw, fmt: str) -> str:
+    """A termbase our export writes from a random glossary, then (often) cut and spliced with hostile pieces."""
+    from translate.terms.glossary import Glossary
+
+    data = draw(glossary_data())
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "g.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        try:
+            glossary = load_glossary(path)
+        except UserError:
+            glossary = Glossary("g", None, ("en", "es"), ())
+    try:
+        text = write_termbase(glossary, fmt, tbx_version=draw(st.sampled_from([2, 3])))
+    except UserError:
+        text = ""
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(text)))
+        cut = draw(st.integers(0, 3)) * draw(st.integers(0, 8))
+        piece = draw(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)))
+        text = text[:at] + piece + text[at + cut:]
+    return text
+
+
+@given(termbase_text("csv"))
 def test_csv_imports_are_read_or_refused_and_keep_every_term(text):
     _import("csv", text)
 
 
-TBX_PARTS = ['<?xml version="1.0" encoding="UTF-8"?>', "<tbx type='TBX-Basic' xml:lang='en'>", "<martif type='TBX'>",
-             "<text><body>", "</body></text>", "</tbx>", "</martif>", "<conceptEntry id='c1'>", "</conceptEntry>",
-             "<termEntry>", "</termEntry>", "<langSec xml:lang='en'>", "<langSec xml:lang='es'>", "</langSec>",
-             "<langSet xml:lang='fr'>", "</langSet>", "<termSec>", "</termSec>", "<tig>", "</tig>", "<term>",
-             "</term>", "working class", "clase obrera", "war", "&amp;", "&#0;", "&#x0B;", "&#xD800;", "&#xE000;",
-             "&lt;", "<!DOCTYPE x [<!ENTITY a 'b'>]>", "&a;", "<note>", "</note>",
-             "<termNote type='administrativeStatus'>", "</termNote>", "deprecatedTerm-admn-sts", "<![CDATA[x]]>",
-             "<!-- c -->", "<", ">", "'", "\n", " "]
-
-
-@given(st.lists(st.one_of(st.sampled_from(TBX_PARTS), st.text(max_size=3)), max_size=40).map("".join))
+@given(termbase_text("tbx"))
 def test_tbx_imports_are_read_or_refused_and_keep_every_term(text):
     _import("tbx", text)
 
@@ -287,7 +327,7 @@ def _import(fmt: str, text: str) -> None:
 # --- translate.yaml -----------------------------------------------------------------------------------------------
 
 CONFIG_VALUES = {
-    "source": ["src", ["src"], "", [], "missing", 5, None, ["src", "src"], "src/a.md"],
+    "source": ["src", ["src"], "src", "", [], "missing", 5, None, ["src", "src"], "src/a.md"],
     "output": ["out", "", ["out"], "out/sub", 5, "g.yaml/x"],
     "from": ["en", "xx", 5, "", None, ["en"]],
     "to": [["es"], "es", [], ["es", "xx"], "es,es", [5], {"es": 1}, ["ca"]],
@@ -295,7 +335,7 @@ CONFIG_VALUES = {
     "glossaries": [["g.yaml"], "g.yaml", [], ["missing.yaml"], [None]],
     "layout": ["parallel", "columns", 3],
     "paper": ["A4", "B5", None],
-    "formats": [["md"], ["md", "html"], "md,html", [], ["pdf2"], "md"],
+    "formats": [["md"], ["md", "html"], "md,html", [], ["pdf2"], "md", ["html"]],
     "jobs": [1, 0, -1, "2", True, 1.5, 10**20],
     "strict_terms": [True, False, "yes", None],
     "memory": [True, False, 1],
@@ -309,7 +349,7 @@ CONFIG_VALUES = {
 def project(draw) -> dict:
     data = {"source": "src", "output": "out", "to": ["es"], "engine": "argos", "glossaries": ["g.yaml"],
             "formats": ["md"]}
-    for key in draw(st.lists(st.sampled_from(sorted(CONFIG_VALUES)), max_size=4, unique=True)):
+    for key in draw(st.lists(st.sampled_from(sorted(CONFIG_VALUES)), max_size=draw(st.integers(0, 3)), unique=True)):
         choice = draw(st.sampled_from(CONFIG_VALUES[key]))
         if choice is None and draw(st.booleans()):
             data.pop(key, None)
@@ -318,8 +358,8 @@ def project(draw) -> dict:
     return data
 
 
-@given(data=project(), raw=st.sampled_from(["", "", "", "when: 2014-02-30\n", "to: [es]\n", "source: &s src\nx: *s\n",
-                                            "\x0c", "source: [\n", "title: \"\\ud800\"\n"]))
+@given(data=project(), raw=st.sampled_from([""] * 12 + ["when: 2014-02-30\n", "to: [es]\n", "source: &s src\nx: *s\n",
+                                                         "\x0c", "source: [\n", "title: \"\\ud800\"\n"]))
 def test_project_files_run_or_say_why(argos, data, raw):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

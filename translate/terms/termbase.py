@@ -819,6 +819,10 @@ def _write_csv(glossary: Glossary, source: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for e in entries:
+        for term in (t for forms in (*e.forms.values(), *e.forbidden.values()) for t in forms):
+            if "|" in term:  # refused, not split in two on the way back
+                raise UserError(f"{glossary.path or glossary.name}: entry {e.id!r}: {shown(term)} holds '|', which "
+                                "separates the forms of a CSV cell; export as TBX, or write the form without it")
         row = ([e.id] if need_id else []) + [e.terms.get(lang, "") for lang in order]
         row += ["|".join(e.forms.get(lang, ())) for lang in forms_langs]
         row += ["|".join(e.forbidden.get(lang, ())) for lang in forbidden_langs]
