@@ -372,7 +372,9 @@ def test_project_files_run_or_say_why(argos, data, raw):
         r = invoke("translate.yaml", "run", "--config", str(config))
         if r.exit_code == 0:
             out = folder / (data["output"] if isinstance(data.get("output"), str) and data["output"] else "out")
-            written = sorted(out.rglob("*.es.md"))
-            assert written, r.stdout
-            for path in written:
+            markdown, pages = sorted(out.rglob("*.es.md")), sorted(out.rglob("*.html"))
+            assert markdown or pages, r.stdout
+            for path in markdown:
                 assert read_article(path).meta.lang == "es"
+            for path in pages:
+                _check_page(path.read_text(encoding="utf-8"))

@@ -16,12 +16,6 @@ GLOSSARY_HELP = "Glossary YAML file [default: glossaries/political.yaml, or the 
 LANG_OPTIONS = {"context_settings": {"allow_extra_args": True, "ignore_unknown_options": True}}
 
 
-def fail(message: str, code: int = 2) -> None:
-    for line in message.splitlines() or [message]:
-        typer.echo(f"translate: error: {line}", err=True)
-    raise typer.Exit(code)
-
-
 def checked_argument(value: str, option: str) -> str:
     """Text from the command line: bytes that were not UTF-8 (Python keeps them as lone surrogates) and control
     characters are refused here, naming the option, rather than failing later in a file or an engine."""
