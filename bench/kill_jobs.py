@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -67,9 +68,10 @@ def main() -> None:
             while session(proc.pid) and time.time() < end:
                 time.sleep(0.1)
             left = session(proc.pid)
+            readable, _, _ = select.select([proc.stdout], [], [], 1)  # before any leftover is killed
+            eof = bool(readable) and proc.stdout.read() == b""
             for row in left:  # processes of this trial's own session only
                 os.kill(int(row.split()[0]), signal.SIGKILL)
-            eof = proc.stdout.read() == b""
             orphans += len(left)
             held += not eof
             print(f"trial {trial}: processes left: {len(left)}, stdout reached EOF: {eof}", flush=True)
