@@ -162,9 +162,11 @@ class TranslationMemory:
                 time.sleep(0.05)
 
     def _schema(self) -> tuple[int, set[str]]:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        return version, tables
+        # One statement, so one snapshot: read apart, another process could create the schema in between.
+        version, names = self.db.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), group_concat(name, char(31)) "
+            "FROM sqlite_master WHERE type='table'").fetchone()
+        return version, set(names.split("\x1f")) if names else set()
 
     def _check(self, version: int, tables: set[str]) -> None:
         if version > len(MIGRATIONS):
