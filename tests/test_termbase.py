@@ -590,7 +590,7 @@ def test_missing_file_and_folder(tmp_path):
 def test_omegat_needs_languages(tmp_path):
     path = tmp_path / "glossary.txt"
     path.write_text("strike\thuelga\n", encoding="utf-8")
-    with pytest.raises(UserError, match=r"pass --source and --target"):
+    with pytest.raises(UserError, match=r"pass --from and --to"):
         read_termbase(path)
     assert read_termbase(path, source_lang="en", target_lang="es").glossary.entries[0].terms == {"en": "strike", "es": "huelga"}
     with pytest.raises(UserError, match=r"unknown target language 'tlh'"):

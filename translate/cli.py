@@ -7,14 +7,40 @@ import warnings
 from pathlib import Path
 from typing import List, Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from .cli_glossary import app as glossary_app
 from .cli_review import app as review_app
 from .cli_review import memory_import
-from .errors import TranslateWarning, UserError
+from .cli_glossary import checked_argument
+from .errors import MESSAGE_LIMIT, TranslateWarning, UserError, user_error
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
+
+
+class _Commands(TyperGroup):
+    """The one place where what a command raises becomes what the user sees: a UserError, or an OS or library error
+    that `errors.user_error` knows (a full disk, a read-only folder, a damaged database), is one line per mistake
+    on stderr and exit 2, for every command of every group, including ones added later."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort, Interrupted):
+            raise
+        except Exception as exc:
+            error = user_error(exc)
+            if error is None:
+                raise
+            _fail(str(error))
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="translate",
     help="Offline translation of articles into glossary-checked translations and bilingual PDF pamphlets.",
     no_args_is_help=True,
@@ -36,8 +62,12 @@ DEFAULT_GLOSSARIES = Path("glossaries")
 
 
 def _fail(message: str, code: int = 2) -> None:
-    for line in message.splitlines() or [message]:
-        typer.echo(f"translate: error: {line}", err=True)
+    lines = message.splitlines() or [message]
+    for line in lines[:50]:
+        cut = line if len(line) <= MESSAGE_LIMIT else line[: MESSAGE_LIMIT - 1] + "…"
+        typer.echo(f"translate: error: {cut}", err=True)
+    if len(lines) > 50:
+        typer.echo(f"translate: error: ... and {len(lines) - 50} more", err=True)
     raise typer.Exit(code)
 
 
@@ -387,22 +417,28 @@ def text(
 ) -> None:
     """Translate a piece of text and print it (Markdown inline formatting is kept)."""
     from . import languages
+    from .document import check_article_text
     from .engines import get_engine, resolve
+    from .files import MAX_ARTICLE_BYTES
     from .pipeline import translate_text
 
-    try:
-        if text == "-":
-            try:
-                text = sys.stdin.buffer.read().decode("utf-8")
-            except UnicodeDecodeError:
-                raise UserError("standard input is not UTF-8 text") from None
-        src = languages.get(from_, what="source language").code
-        tgt = languages.get(to, what="target language").code
-        chosen = resolve(get_engine(engine), src, tgt)
-        entries = _load_entries(_glossary_paths(glossary))
-        typer.echo(translate_text(text, src, tgt, chosen, entries))
-    except UserError as exc:
-        _fail(str(exc))
+    given = "standard input" if text == "-" else "TEXT"
+    if text == "-":
+        data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
+        if len(data) > MAX_ARTICLE_BYTES:
+            raise UserError(f"standard input: more than {MAX_ARTICLE_BYTES // (1 << 20)} MiB; translate it as "
+                            "articles (translate run)")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserError("standard input is not UTF-8 text") from None
+    checked_argument(text, given)
+    check_article_text(text, given)
+    src = languages.get(from_, what="source language").code
+    tgt = languages.get(to, what="target language").code
+    chosen = resolve(get_engine(engine), src, tgt)
+    entries = _load_entries(_glossary_paths(glossary))
+    typer.echo(translate_text(text, src, tgt, chosen, entries))
 
 
 @app.command("eval")
@@ -421,14 +457,11 @@ def eval_(
     from .engines import get_engine
     from .evaluate import evaluate, read_references
 
-    try:
-        src = languages.get(from_, what="source language").code
-        tgt = languages.get(to, what="target language").code
-        pairs = read_references(refs)
-        entries = _load_entries(_glossary_paths(glossary))
-        scores = evaluate(pairs, src, tgt, get_engine(engine), entries)
-    except UserError as exc:
-        _fail(str(exc))
+    src = languages.get(from_, what="source language").code
+    tgt = languages.get(to, what="target language").code
+    pairs = read_references(refs)
+    entries = _load_entries(_glossary_paths(glossary))
+    scores = evaluate(pairs, src, tgt, get_engine(engine), entries)
     if json_:
         typer.echo(json.dumps({k: v.to_json() for k, v in scores.items()}, indent=2))
         return
@@ -452,11 +485,8 @@ def models_list() -> None:
     from . import models
     from .engines.apertium import ApertiumEngine
 
-    try:
-        installed = models.installed()
-        folder = models.packages_dir()
-    except UserError as exc:
-        _fail(str(exc))
+    installed = models.installed()
+    folder = models.packages_dir()
     used = models.newest(installed)
     typer.echo(f"Argos packages in {folder}:")
     for m in installed:
@@ -487,20 +517,17 @@ def models_install(
     """Install an Argos package from a file, or the newest from the Argos package index (needs the network)."""
     from . import models
 
-    try:
-        already = False
-        if len(what) == 1:
-            model = models.install_file(Path(what[0]))
-        elif len(what) == 2:
-            src = _package_code(what[0], "source language")
-            tgt = _package_code(what[1], "target language")
-            model, already = models.install_pair(src, tgt)
-        else:
-            raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
-        removed = models.remove_others(model) if replace else []
-        kept = models.others(model)
-    except UserError as exc:
-        _fail(str(exc))
+    already = False
+    if len(what) == 1:
+        model = models.install_file(Path(what[0]))
+    elif len(what) == 2:
+        src = _package_code(what[0], "source language")
+        tgt = _package_code(what[1], "target language")
+        model, already = models.install_pair(src, tgt)
+    else:
+        raise UserError("give FILE.argosmodel or two language codes (translate models install en es)")
+    removed = models.remove_others(model) if replace else []
+    kept = models.others(model)
     verb = "already installed" if already else "installed"
     typer.echo(f"{verb} {model.from_code} -> {model.to_code} ({model.name}, version {model.version})")
     for m in removed:
@@ -520,10 +547,7 @@ def models_remove(
     """Remove the installed Argos package(s) for a pair."""
     from . import models
 
-    try:
-        gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
-    except UserError as exc:
-        _fail(str(exc))
+    gone = models.remove(_package_code(src, "source language"), _package_code(tgt, "target language"))
     for m in gone:
         typer.echo(f"removed {m.from_code} -> {m.to_code} ({m.name})")
 
@@ -536,17 +560,14 @@ def _with_memory(out: Optional[Path], config: Optional[Path], action):
     """Open the memory of a project's output folder, run `action` on it, close it; errors are one line."""
     from .memory import MEMORY_NAME, TranslationMemory
 
+    path = (out or _project_config(config).output) / MEMORY_NAME
+    if not path.exists():
+        raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
+    memory = TranslationMemory(path)
     try:
-        path = (out or _project_config(config).output) / MEMORY_NAME
-        if not path.exists():
-            raise UserError(f"{path}: no translation memory yet (a 'translate run' makes one)")
-        memory = TranslationMemory(path)
-        try:
-            return path, action(memory)
-        finally:
-            memory.close()
-    except UserError as exc:
-        _fail(str(exc))
+        return path, action(memory)
+    finally:
+        memory.close()
 
 
 @memory_app.command("stats")
@@ -587,10 +608,6 @@ def memory_export(
 _default_showwarning = warnings.showwarning
 
 
-class Interrupted(BaseException):
-    """Ctrl-C, raised past click (which would turn KeyboardInterrupt into "Aborted!" and exit 1)."""
-
-
 def _interrupt(signum, frame) -> None:
     raise Interrupted()
 
@@ -608,6 +625,22 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _default_showwarning(message, category, filename, lineno, file, line)
 
 
+def _unraisable(info) -> None:
+    # Ctrl-C that landed in a finalizer (WeasyPrint's font clean-up) is swallowed there: it is sent again a moment
+    # later, when the finalizer (and this hook) are over, so the run stops instead of carrying on. Should it land in
+    # a finalizer again, it comes back here.
+    if isinstance(info.exc_value, Interrupted):
+        import os
+        import signal
+        import threading
+
+        resend = threading.Timer(0.05, os.kill, args=(os.getpid(), signal.SIGINT))
+        resend.daemon = True
+        resend.start()
+        return
+    sys.__unraisablehook__(info)
+
+
 def main() -> None:
     import signal
 
@@ -615,9 +648,16 @@ def main() -> None:
     _default_showwarning = warnings.showwarning
     warnings.showwarning = _show_warning
     signal.signal(signal.SIGINT, _interrupt)
+    sys.unraisablehook = _unraisable
+    for stream in (sys.stdout, sys.stderr):
+        # a file name that is not UTF-8 is shown with escapes rather than ending the run
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     try:
         app()
     except Interrupted:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # one message, however often Ctrl-C is pressed
         # Temporary files were removed on the way out (write_atomic); finished outputs and the memory are whole.
         sys.stderr.write("translate: interrupted; every output written so far is complete, and the translation "
                          "memory keeps what was translated\n")

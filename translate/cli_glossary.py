@@ -16,10 +16,18 @@ GLOSSARY_HELP = "Glossary YAML file [default: glossaries/political.yaml, or the 
 LANG_OPTIONS = {"context_settings": {"allow_extra_args": True, "ignore_unknown_options": True}}
 
 
-def fail(message: str, code: int = 2) -> None:
-    for line in message.splitlines() or [message]:
-        typer.echo(f"translate: error: {line}", err=True)
-    raise typer.Exit(code)
+def checked_argument(value: str, option: str) -> str:
+    """Text from the command line: bytes that were not UTF-8 (Python keeps them as lone surrogates) and control
+    characters are refused here, naming the option, rather than failing later in a file or an engine."""
+    from .files import BAD_CHARACTER, character_name
+
+    bad = BAD_CHARACTER.search(value)
+    if bad is None:
+        return value
+    if "\udc80" <= bad.group() <= "\udcff":
+        raise UserError(f"{option}: not UTF-8 text (byte 0x{ord(bad.group()) - 0xDC00:02X}); set the terminal "
+                        "to UTF-8 or give the text as UTF-8")
+    raise UserError(f"{option}: {character_name(bad.group())}; remove it")
 
 
 def default_glossary(given: Optional[Path]) -> Path:
@@ -50,7 +58,7 @@ def _language_args(args: list[str]) -> dict[str, str]:
             value = args[i + 1]
             i += 1
         i += 1
-        terms[languages.get(code, what="option --" + code + ": language").code] = value
+        terms[languages.get(code, what="option --" + code + ": language").code] = checked_argument(value, flag)
     return terms
 
 
@@ -64,6 +72,7 @@ def _pairs(values: Optional[List[str]], option: str) -> dict[str, list[str]]:
         if not sep or not terms.strip():
             raise UserError(f"{option} takes LANG=TERM, e.g. {option} es=clases obreras")
         code = languages.get(code.strip(), what=f"{option} language").code
+        checked_argument(terms, option)
         out.setdefault(code, []).extend(t.strip() for t in terms.split("|") if t.strip())
     return out
 
@@ -108,12 +117,9 @@ def list_entries(
     from . import languages
     from .terms.glossary import load_glossary
 
-    try:
-        g = load_glossary(default_glossary(glossary))
-        cols = [x.code for x in languages.parse_list(lang)] if lang else list(g.languages) or sorted(
-            {code for e in g.entries for code in e.terms})
-    except UserError as exc:
-        fail(str(exc))
+    g = load_glossary(default_glossary(glossary))
+    cols = [x.code for x in languages.parse_list(lang)] if lang else list(g.languages) or sorted(
+        {code for e in g.entries for code in e.terms})
     table = Table(title=f"{g.name}: {len(g.entries)} entries", title_justify="left")
     table.add_column("id", overflow="fold")
     for code in cols:
@@ -139,20 +145,23 @@ def show(
     from .terms.edit import _unknown_id
     from .terms.glossary import load_glossary
 
-    try:
-        g = load_glossary(default_glossary(glossary))
-        entry = next((e for e in g.entries if e.id == entry_id), None)
-        if entry is None:
-            raise _unknown_id(g, entry_id)
-    except UserError as exc:
-        fail(str(exc))
+    g = load_glossary(default_glossary(glossary))
+    entry = next((e for e in g.entries if e.id == entry_id), None)
+    if entry is None:
+        raise _unknown_id(g, entry_id)
     typer.echo("\n".join(_entry_lines(entry)))
 
 
-def _edit(path: Path, change) -> None:
+def _edit(path: Path, change, create: bool = False):
+    """Change a glossary file under its lock; `create`: a missing file is started empty (add, import)."""
     from .terms.edit import edit_glossary
 
-    edit_glossary(path, change)
+    if not path.exists():
+        if not create:
+            raise UserError(f"{path}: no such glossary file")
+        if not path.parent.is_dir():
+            raise UserError(f"{path}: the folder {path.parent} does not exist; create it first")
+    return edit_glossary(path, change)
 
 
 @app.command(**LANG_OPTIONS)
@@ -175,25 +184,22 @@ def add(
     from .terms.edit import add_entry, make_id
     from .terms.glossary import parse_grammar
 
-    try:
-        terms = _language_args(ctx.args)
-        if not terms:
-            raise UserError("give the term in at least one language, e.g. --en 'working class' --es 'clase obrera'")
-        if kind not in ("term", "keep") or case not in ("insensitive", "sensitive"):
-            raise UserError("--kind is term or keep; --case is insensitive or sensitive")
-        new_id = entry_id or make_id(terms.get("en") or next(iter(terms.values())))
-        given = {lang: parse_grammar(spec[-1], f"--grammar {lang}") for lang, spec in _pairs(grammar, "--grammar").items()}
-        filled = _analysed(terms, given) if kind == "term" else {}
-        entry = GlossaryEntry(
-            id=new_id, terms=terms, forms={k: tuple(v) for k, v in _pairs(form, "--form").items()},
-            forbidden={k: tuple(v) for k, v in _pairs(forbidden, "--forbidden").items()},
-            case_sensitive=case == "sensitive", kind=kind, note=note, grammar=given | filled,
-            plural={k: v[-1] for k, v in _pairs(plural, "--plural").items()},
-        )
-        path = default_glossary(glossary)
-        _edit(path, lambda g: add_entry(g, entry))
-    except UserError as exc:
-        fail(str(exc))
+    terms = _language_args(ctx.args)
+    if not terms:
+        raise UserError("give the term in at least one language, e.g. --en 'working class' --es 'clase obrera'")
+    if kind not in ("term", "keep") or case not in ("insensitive", "sensitive"):
+        raise UserError("--kind is term or keep; --case is insensitive or sensitive")
+    new_id = entry_id or make_id(terms.get("en") or next(iter(terms.values())))
+    given = {lang: parse_grammar(spec[-1], f"--grammar {lang}") for lang, spec in _pairs(grammar, "--grammar").items()}
+    filled = _analysed(terms, given) if kind == "term" else {}
+    entry = GlossaryEntry(
+        id=new_id, terms=terms, forms={k: tuple(v) for k, v in _pairs(form, "--form").items()},
+        forbidden={k: tuple(v) for k, v in _pairs(forbidden, "--forbidden").items()},
+        case_sensitive=case == "sensitive", kind=kind, note=checked_argument(note, "--note"), grammar=given | filled,
+        plural={k: v[-1] for k, v in _pairs(plural, "--plural").items()},
+    )
+    path = default_glossary(glossary)
+    _edit(path, lambda g: add_entry(g, entry), create=True)
     typer.echo(f"added {new_id} to {path}")
     for lang, value in filled.items():
         typer.echo(f"  grammar.{lang}: {value} (from Apertium's analyser; give --grammar {lang}=... to change it)")
@@ -231,20 +237,18 @@ def edit(
     """Change an entry: --es 'new term' replaces the Spanish term; languages not named are kept."""
     from .terms.edit import update_entry
 
-    try:
-        if kind is not None and kind not in ("term", "keep"):
-            raise UserError("--kind is term or keep")
-        if case is not None and case not in ("insensitive", "sensitive"):
-            raise UserError("--case is insensitive or sensitive")
-        terms = _language_args(ctx.args)
-        path = default_glossary(glossary)
-        forms = _pairs(form, "--form") or None
-        forbid = _pairs(forbidden, "--forbidden") or None
-        _edit(path, lambda g: update_entry(
-            g, entry_id, terms=terms or None, forms=forms, forbidden=forbid, note=note, kind=kind,
-            case_sensitive=None if case is None else case == "sensitive", remove_langs=tuple(remove_lang or ())))
-    except UserError as exc:
-        fail(str(exc))
+    if kind is not None and kind not in ("term", "keep"):
+        raise UserError("--kind is term or keep")
+    if case is not None and case not in ("insensitive", "sensitive"):
+        raise UserError("--case is insensitive or sensitive")
+    terms = _language_args(ctx.args)
+    path = default_glossary(glossary)
+    forms = _pairs(form, "--form") or None
+    forbid = _pairs(forbidden, "--forbidden") or None
+    _edit(path, lambda g: update_entry(
+        g, entry_id, terms=terms or None, forms=forms, forbidden=forbid,
+        note=None if note is None else checked_argument(note, "--note"), kind=kind,
+        case_sensitive=None if case is None else case == "sensitive", remove_langs=tuple(remove_lang or ())))
     typer.echo(f"changed {entry_id} in {path}")
 
 
@@ -256,11 +260,8 @@ def remove(
     """Remove an entry."""
     from .terms.edit import remove_entry
 
-    try:
-        path = default_glossary(glossary)
-        _edit(path, lambda g: remove_entry(g, entry_id))
-    except UserError as exc:
-        fail(str(exc))
+    path = default_glossary(glossary)
+    _edit(path, lambda g: remove_entry(g, entry_id))
     typer.echo(f"removed {entry_id} from {path}")
 
 
@@ -274,11 +275,8 @@ def lint(
     from .terms.edit import lint as run_lint
     from .terms.glossary import load_glossary
 
-    try:
-        path = default_glossary(glossary)
-        issues = run_lint(load_glossary(path))
-    except UserError as exc:
-        fail(str(exc))
+    path = default_glossary(glossary)
+    issues = run_lint(load_glossary(path))
     for issue in issues:
         typer.echo(format_issue(issue))
     errors = sum(i.severity == "error" for i in issues)
@@ -297,18 +295,15 @@ def fmt(
     from .terms.edit import dump_glossary, locked, save_glossary
     from .terms.glossary import load_glossary
 
-    try:
-        paths = glossary or [default_glossary(None)]
-        not_canonical = []
-        for path in paths:
-            canonical = dump_glossary(load_glossary(path))
-            if path.read_text(encoding="utf-8") != canonical:
-                not_canonical.append(path)
-                if not check:
-                    with locked(path):
-                        save_glossary(load_glossary(path), path)
-    except UserError as exc:
-        fail(str(exc))
+    paths = glossary or [default_glossary(None)]
+    not_canonical = []
+    for path in paths:
+        canonical = dump_glossary(load_glossary(path))
+        if path.read_text(encoding="utf-8") != canonical:
+            not_canonical.append(path)
+            if not check:
+                with locked(path):
+                    save_glossary(load_glossary(path), path)
     for path in not_canonical:
         typer.echo(f"{'not canonical' if check else 'rewrote'}: {path}")
     if check and not_canonical:
@@ -331,14 +326,11 @@ def coverage(
     from .terms.edit import coverage as run_coverage
     from .terms.glossary import load_glossary, merge
 
-    try:
-        src = languages.get(from_, what="source language").code
-        files = find_sources(list(paths or [Path("source")]))
-        docs = [read_article(p) for p in files]
-        entries = merge(load_glossary(p) for p in (glossary or [default_glossary(None)]))
-        result = run_coverage(entries, docs, src, limit=limit)
-    except UserError as exc:
-        fail(str(exc))
+    src = languages.get(from_, what="source language").code
+    files = find_sources(list(paths or [Path("source")]))
+    docs = [read_article(p) for p in files]
+    entries = merge(load_glossary(p) for p in (glossary or [default_glossary(None)]))
+    result = run_coverage(entries, docs, src, limit=limit)
     console = Console()
     used = Table(title=f"glossary terms in {len(docs)} article(s)", title_justify="left")
     used.add_column("entry")
@@ -363,23 +355,19 @@ def import_(
     to: Optional[str] = typer.Option(None, "--to", help="OmegaT: target language [default: from the file name]."),
 ) -> None:
     """Add a termbase's concepts to a glossary: entries with an id already there are replaced."""
-    from .terms.edit import edit_glossary
     from .terms.glossary import Glossary
     from .terms.termbase import read_termbase
 
-    try:
-        imported = read_termbase(file, format, source_lang=from_, target_lang=to)
+    imported = read_termbase(file, format, source_lang=from_, target_lang=to)
 
-        def merge_into(g: Glossary) -> Glossary:
-            new = {e.id: e for e in imported.glossary.entries}
-            entries = tuple(new.pop(e.id, e) for e in g.entries) + tuple(new.values())
-            langs = tuple(dict.fromkeys(g.languages + imported.glossary.languages))
-            return Glossary(g.name, g.path, langs, entries, g.description or imported.glossary.description)
+    def merge_into(g: Glossary) -> Glossary:
+        new = {e.id: e for e in imported.glossary.entries}
+        entries = tuple(new.pop(e.id, e) for e in g.entries) + tuple(new.values())
+        langs = tuple(dict.fromkeys(g.languages + imported.glossary.languages))
+        return Glossary(g.name, g.path, langs, entries, g.description or imported.glossary.description)
 
-        before = len(edit_glossary(into, lambda g: g).entries) if into.exists() else 0
-        after = edit_glossary(into, merge_into)
-    except UserError as exc:
-        fail(str(exc))
+    before = len(_edit(into, lambda g: g).entries) if into.exists() else 0
+    after = _edit(into, merge_into, create=True)
     for warning in imported.warnings:
         typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"imported {len(imported.glossary.entries)} entries from {file} into {into} "
@@ -400,12 +388,9 @@ def export(
     from .terms.glossary import load_glossary
     from .terms.termbase import detect_format, write_termbase
 
-    try:
-        if tbx_version not in (2, 3):
-            raise UserError("--tbx-version is 2 or 3")
-        fmt = detect_format(output, format)
-        text = write_termbase(load_glossary(glossary), fmt, source_lang=from_, target_lang=to, tbx_version=tbx_version)
-        write_atomic(output, text)
-    except UserError as exc:
-        fail(str(exc))
+    if tbx_version not in (2, 3):
+        raise UserError("--tbx-version is 2 or 3")
+    fmt = detect_format(output, format)
+    text = write_termbase(load_glossary(glossary), fmt, source_lang=from_, target_lang=to, tbx_version=tbx_version)
+    write_atomic(output, text)
     typer.echo(f"wrote {output} ({fmt})")

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import languages
-from .errors import UserError
-from .files import YamlLines, read_yaml
+from .errors import UserError, shown
+from .files import MAX_PROJECT_BYTES, YamlLines, read_yaml
 
 CONFIG_NAME = "translate.yaml"
 LAYOUTS = ("parallel", "interleaved", "target")
@@ -76,7 +76,7 @@ def _langs(value: Any) -> tuple[str, ...]:
     for item in items:
         code = str(item).strip()
         if not languages.known(code):
-            raise ValueError(f"language codes; {code!r} is not one")
+            raise ValueError(f"language codes; {shown(code)} is not one")
         out.append(code)
     return tuple(dict.fromkeys(out))
 
@@ -139,7 +139,7 @@ _PATH_FIELDS = {"source", "output", "glossaries", "theme", "translations"}
 
 
 def load_config(path: Path) -> ProjectConfig:
-    data, root = read_yaml(path)
+    data, root = read_yaml(path, MAX_PROJECT_BYTES, "a project file")
     lines = YamlLines(str(path), root)
     if data is None:
         data = {}
@@ -150,13 +150,13 @@ def load_config(path: Path) -> ProjectConfig:
     for key, value in data.items():
         where = lines.at(lines.child(root, str(key)))
         if key not in OPTIONS:
-            errors.append(f"{where}: unknown option {key!r} (known: {', '.join(OPTIONS)})")
+            errors.append(f"{where}: unknown option {shown(key)} (known: {', '.join(OPTIONS)})")
             continue
         name, parse, doc = OPTIONS[key]
         try:
             parsed = parse(value)
         except ValueError as exc:
-            errors.append(f"{where}: '{key}' ({doc}): expected {exc}, got {value!r}")
+            errors.append(f"{where}: '{key}' ({doc}): expected {exc}, got {shown(value)}")
             continue
         if name in _PATH_FIELDS:
             base = path.parent

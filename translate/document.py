@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.common.html_re import HTML_TAG_RE
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from . import languages
+from .files import BAD_CHARACTER, MAX_ARTICLE_BYTES, YamlLines, character_name, parse_yaml, read_bytes
 from .data import MARKER_CHARS, Block, Document, Markup, Meta, Node, Segment, marker, span_close, span_open
 from .errors import UserError
 from .sentences import split_sentences
@@ -40,9 +41,16 @@ def clean_text(text: str) -> str:
     return text.translate(_NO_MARKERS)
 
 
+MAX_SLUG = 120  # characters: <slug>.<src>-<tgt>.booklet.pdf and its temporary copy must fit in 255 bytes
+
+
 def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    if len(slug) > MAX_SLUG:
+        cut = slug[: MAX_SLUG + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut[MAX_SLUG // 2 :] else cut[:MAX_SLUG]
+        slug = slug.strip("-")
     return slug or "article"
 
 
@@ -66,33 +74,57 @@ _FRONT = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
     """(metadata, body, line where the body starts) from a Markdown text with optional front matter."""
+    data, _, body, first_line = _front_matter(path, text)
+    return data, body, first_line
+
+
+def _front_matter(path: Path, text: str) -> tuple[dict[str, Any], YamlLines, str, int]:
     match = _FRONT.match(text)
     if not match:
-        return {}, text, 1
+        return {}, YamlLines(str(path), None), text, 1
     raw = match.group(1) or ""
     try:
-        data = yaml.safe_load(raw) or {}
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = (mark.line + 2) if mark else 1
-        raise UserError(f"{path}:{line}: malformed YAML front matter: {exc.problem or exc.context}") from None
+        data, root = parse_yaml(raw, path, first_line=2)
+    except UserError as exc:
+        raise UserError(str(exc).replace("malformed YAML:", "malformed YAML front matter:", 1)) from None
+    lines = YamlLines(str(path), root, first_line=2)
+    if data is None:
+        data = {}
     if not isinstance(data, dict):
         raise UserError(f"{path}:2: front matter must be a mapping of keys (title, date, author, ...)")
-    return data, text[match.end() :], text[: match.end()].count("\n") + 1
+    return data, lines, text[match.end() :], text[: match.end()].count("\n") + 1
 
 
-def _meta(path: Path, data: dict[str, Any], body_tokens: list[Token]) -> Meta:
-    title = data.get("title")
-    if title is None:
-        # No front-matter title: a leading level-1 heading is the title.
-        raise UserError(f"{path}:1: front matter has no 'title'; add 'title: ...' between '---' lines")
-    lang = str(data.get("lang") or "en")
-    languages.get(lang, what=f"{path}: front matter 'lang'")
+def _meta(path: Path, data: dict[str, Any], lines: YamlLines | None = None) -> Meta:
+    lines = lines or YamlLines(str(path), None)
+
+    def where(key: str) -> str:
+        return lines.at(lines.child(lines.root, key)) if lines.root is not None else f"{path}:1"
+
     def text(key: str) -> str:
         value = data.get(key)
-        return "" if value is None else str(value).strip()
+        if value is None:
+            return ""
+        if isinstance(value, (dict, list)) or isinstance(value, bool):
+            kind = "a list" if isinstance(value, list) else "a mapping" if isinstance(value, dict) else "true or false"
+            raise UserError(f"{where(key)}: front matter '{key}' must be text, not {kind}; "
+                            + ("join the names in one line (Alice and Bob)" if isinstance(value, list) else
+                               "quote it"))
+        shown = value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+        return clean_text(shown.strip())
+
+    if data.get("title") is None:
+        raise UserError(f"{path}:1: front matter has no 'title'; add 'title: ...' between '---' lines")
+    title = text("title")
+    if not title:
+        raise UserError(f"{where('title')}: front matter 'title' is empty; give the article a title")
+    lang_value = data.get("lang")
+    if lang_value is not None and not isinstance(lang_value, str):
+        raise UserError(f"{where('lang')}: front matter 'lang' must be a language code such as en")
+    lang = lang_value or "en"
+    languages.get(lang, what=f"{where('lang')}: front matter 'lang'")
     return Meta(
-        title=text("title"),
+        title=title,
         lang=lang,
         subtitle=text("subtitle"),
         date=text("date"),
@@ -356,16 +388,26 @@ def clean_body(body: str) -> str:
     return body.translate(_NO_MARKERS)
 
 
+MAX_WORD = 1000  # characters between spaces: a URL fits; a longer "word" is data, and slows every stage
+
+
+def check_article_text(text: str, where: str) -> None:
+    """A UserError naming `where` and the line for what no article holds: a control character, a lone surrogate,
+    a "word" longer than MAX_WORD (data, not text, and slow in every stage)."""
+    bad = BAD_CHARACTER.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise UserError(f"{where}:{line}: {character_name(bad.group())}; remove it (articles hold text)")
+    long_word = re.search(rf"\S{{{MAX_WORD + 1}}}", text)
+    if long_word:
+        line = text.count("\n", 0, long_word.start()) + 1
+        raise UserError(f"{where}:{line}: a word of more than {MAX_WORD} characters; articles hold text: break it "
+                        "up or leave it out")
+
+
 def read_article(path: Path) -> Document:
     """Read one source article; every problem a user can fix is a UserError naming the file."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder, expected a Markdown file") from None
-    except PermissionError:
-        raise UserError(f"{path}: cannot be read (permission denied)") from None
+    raw = read_bytes(path, "an article", MAX_ARTICLE_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -373,8 +415,9 @@ def read_article(path: Path) -> Document:
     if "\x00" in text:
         raise UserError(f"{path}: contains NUL bytes: this is not a text file")
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    data, body, first_line = split_front_matter(path, text)
-    meta = _meta(path, data, [])
+    check_article_text(text, str(path))
+    data, lines, body, first_line = _front_matter(path, text)
+    meta = _meta(path, data, lines)
     head = [inline_block("title", "title", meta.title)]
     if meta.subtitle:
         head.append(inline_block("subtitle", "subtitle", meta.subtitle))
@@ -382,12 +425,18 @@ def read_article(path: Path) -> Document:
     return Document(path=path, slug=slugify(path.stem), meta=meta, blocks=tuple(head) + blocks, tree=tree)
 
 
-def find_sources(paths: list[Path]) -> list[Path]:
-    """Markdown files named, or found in named folders (sorted); a missing path is a UserError."""
+MAX_SOURCE_ENTRIES = 100_000  # files and folders looked at under the source folders
+
+
+def find_sources(paths: list[Path], out: Path | None = None, outside: list[Path] | None = None) -> list[Path]:
+    """Markdown files named, or found in named folders (sorted); a missing path is a UserError. A folder is walked
+    on its own file system without following links to folders (so `source: /` never reads /proc), and an article
+    that is a link to a file outside its folder is skipped with a warning (or listed in `outside`): only what is in
+    the folder is published."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found.extend(sorted(q for q in p.rglob("*.md") if q.is_file()))
+            found.extend(_articles_in(p, outside))
         elif p.is_file():
             found.append(p)
         else:
@@ -399,5 +448,54 @@ def find_sources(paths: list[Path]) -> list[Path]:
     for p in unique:
         other = slugs.setdefault(slugify(p.stem), p)
         if other != p:
-            raise UserError(f"{p} and {other} would both be written to build/{slugify(p.stem)}/: rename one")
+            folder = out if out is not None else Path("build")
+            raise UserError(f"{p} and {other} would both be written to {folder / slugify(p.stem)}/: rename one")
     return unique
+
+
+def _articles_in(folder: Path, outside: list[Path] | None = None) -> list[Path]:
+    import os
+    import warnings
+
+    from .errors import TranslateWarning
+
+    base = os.path.realpath(folder)
+    try:
+        device = os.stat(folder).st_dev
+    except OSError as exc:
+        from .errors import os_message
+
+        raise UserError(os_message(exc, "read the folder", folder)) from None
+    found: list[Path] = []
+    seen = 0
+    for top, dirs, names in os.walk(folder):
+        seen += len(dirs) + len(names)
+        if seen > MAX_SOURCE_ENTRIES:
+            raise UserError(f"{folder}: more than {MAX_SOURCE_ENTRIES:,} files and folders under it; name the "
+                            "folder that holds the articles")
+        # other file systems (/proc, /sys, mounted disks) are not walked into
+        dirs[:] = sorted(d for d in dirs if _same_device(os.path.join(top, d), device))
+        for name in sorted(names):
+            if not name.endswith(".md"):
+                continue
+            path = Path(top) / name
+            real = os.path.realpath(path)
+            if path.is_symlink() and os.path.commonpath([base, real]) != base:
+                if outside is not None:
+                    outside.append(path)
+                    continue
+                warnings.warn(f"{path}: a link to {real}, outside {folder}: skipped; copy the article into the "
+                              "folder to publish it", TranslateWarning, stacklevel=2)
+                continue
+            if os.path.isfile(real):
+                found.append(path)
+    return sorted(found)
+
+
+def _same_device(path: str, device: int) -> bool:
+    import os
+
+    try:
+        return os.lstat(path).st_dev == device
+    except OSError:
+        return False

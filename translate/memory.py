@@ -92,18 +92,76 @@ def segment_key(engine: str, src: str, tgt: str, source: str, glossary: str) -> 
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def _db_error(path: Path, exc: sqlite3.Error) -> UserError:
+    """What a failing memory means for the user, and what to do: it is a cache, so deleting it loses only time."""
+    text = str(exc)
+    folder = path.parent
+    if ("disk is full" in text) or ("disk I/O" in text and _full(folder)):
+        return UserError(f"{path}: cannot write the translation memory: the disk is full; free some space (or use "
+                         "another --out, or --no-memory) and run again")
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text.lower():
+        return UserError(f"{path}: cannot write the translation memory ({text}): the file or the folder {folder} is "
+                         "read-only or protected; make it writable, use another --out, or run with --no-memory")
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in text or "malformed" in text or
+                                                     "corrupt" in text):
+        return UserError(f"{path}: the translation memory is damaged ({text}); delete the file (it is only a cache: "
+                         "the next run translates again) or run with --no-memory")
+    if "locked" in text or "busy" in text:
+        return UserError(f"{path}: the translation memory is in use by another program ({text}); wait for it to "
+                         "finish and run again")
+    return UserError(f"{path}: the translation memory failed ({text}); delete the file (it is only a cache) or run "
+                     "with --no-memory")
+
+
+def _full(folder: Path) -> bool:
+    import os
+
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
+def _reporting(method):
+    """SQLite's errors from a method of the memory become one line naming the file and what to do."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise _db_error(self.path, exc) from None
+
+    return wrapper
+
+
 class TranslationMemory:
     def __init__(self, path: Path):
+        from .files import make_folder
+
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink():
+            raise UserError(f"{path}: the translation memory is a symbolic link; it is written only as a file of its "
+                            "own under the output folder: remove the link")
+        if path.exists() and not path.is_file():
+            raise UserError(f"{path}: the translation memory is not a file; move it away")
+        make_folder(path.parent)
         try:
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _db_error(path, exc) from None
+        try:
+            self._check(*self._schema())  # before anything is written: a file that is not ours stays as it was
             self._wal()
             self.db.execute("PRAGMA synchronous=NORMAL")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise UserError(f"{path}: not a usable translation memory ({exc}); move it away or run "
-                            "'translate memory clear'") from None
+        except UserError:
+            self.db.close()
+            raise
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise _db_error(path, exc) from None
 
     def _wal(self) -> None:
         # Switching to WAL takes the database for a moment without waiting on the busy timeout: processes
@@ -118,11 +176,37 @@ class TranslationMemory:
                     raise
                 time.sleep(0.05)
 
+    def _schema(self) -> tuple[int, set[str]]:
+        # One statement, so one snapshot: read apart, another process could create the schema in between.
+        version, names = self.db.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), group_concat(name, char(31)) "
+            "FROM sqlite_master WHERE type='table'").fetchone()
+        return version, set(names.split("\x1f")) if names else set()
+
+    def _check(self, version: int, tables: set[str]) -> None:
+        if version > len(MIGRATIONS):
+            raise UserError(f"{self.path}: the translation memory was made by a newer version of translate; "
+                            "use that version, or delete the file (it is only a cache)")
+        if version == 0 and tables:
+            raise UserError(f"{self.path}: not a translation memory (an SQLite database with other tables: "
+                            f"{', '.join(sorted(tables)[:5])}); it is left alone: move it away")
+        if version and not {"segments", "outputs"} <= tables:
+            raise UserError(f"{self.path}: the translation memory is damaged (its tables are missing); delete "
+                            "the file (it is only a cache) or run with --no-memory")
+        if version:
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(segments)")}
+            wanted = {"key", "source", "target", "strategies", "used"} | ({"notes"} if version >= 2 else set())
+            if not wanted <= columns:
+                raise UserError(f"{self.path}: the translation memory is damaged (its segments table lacks "
+                                f"{', '.join(sorted(wanted - columns))}); delete the file (it is only a cache) or "
+                                "run with --no-memory")
+
     def _migrate(self) -> None:
         # The version is read inside the write transaction: two processes opening a new memory at once (--jobs)
         # take turns, and the second finds the schema made.
         with self.atomic():
-            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            version, tables = self._schema()
+            self._check(version, tables)
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in filter(str.strip, script.split(";")):
                     self.db.execute(statement)
@@ -143,22 +227,26 @@ class TranslationMemory:
 
     # --- segments ---------------------------------------------------------------------------------------------
 
+    @_reporting
     def get_many(self, keys: Sequence[str]) -> dict[str, Remembered]:
         found: dict[str, Remembered] = {}
         for start in range(0, len(keys), 500):
             chunk = list(keys[start : start + 500])
             rows = self.db.execute(
-                f"SELECT key, target, strategies, notes FROM segments WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
+                f"SELECT key, source, target, strategies, notes FROM segments WHERE key IN "
+                f"({','.join('?' * len(chunk))})", chunk,
             ).fetchall()
-            for key, target, strategies, notes in rows:
-                found[key] = Remembered(target, json.loads(strategies), tuple(json.loads(notes).get("unknown", ())))
+            for key, source, target, strategies, notes in rows:
+                remembered = _remembered(source, target, strategies, notes)
+                if remembered is not None:
+                    found[key] = remembered
         if found:
             now = time.time()
             with self.atomic():
                 self.db.executemany("UPDATE segments SET used=? WHERE key=?", [(now, k) for k in found])
         return found
 
+    @_reporting
     def put_many(self, rows: Iterable[tuple]) -> None:
         """rows: (key, engine, src, tgt, source, glossary, target, strategies[, notes])."""
         now = time.time()
@@ -186,21 +274,25 @@ class TranslationMemory:
 
     # --- outputs ----------------------------------------------------------------------------------------------
 
+    @_reporting
     def output_inputs(self, path: Path) -> str | None:
         row = self.db.execute("SELECT inputs FROM outputs WHERE path=?", (str(path.resolve()),)).fetchone()
         return row[0] if row else None
 
+    @_reporting
     def record_output(self, path: Path, inputs: str, digest: str = "") -> None:
         with self.atomic():
             self.db.execute("INSERT OR REPLACE INTO outputs (path, inputs, written, digest) VALUES (?,?,?,?)",
                             (str(path.resolve()), inputs, time.time(), digest))
 
+    @_reporting
     def output_digest(self, path: Path) -> str:
         row = self.db.execute("SELECT digest FROM outputs WHERE path=?", (str(path.resolve()),)).fetchone()
         return row[0] if row else ""
 
     # --- maintenance ------------------------------------------------------------------------------------------
 
+    @_reporting
     def stats(self) -> dict:
         total = self.db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
         pairs = self.db.execute(
@@ -211,6 +303,7 @@ class TranslationMemory:
         return {"segments": total, "outputs": outputs, "bytes": size,
                 "pairs": [{"src": s, "tgt": t, "engine": e, "segments": n} for s, t, e, n in pairs]}
 
+    @_reporting
     def clear(self) -> int:
         with self.atomic():
             n = self.db.execute("SELECT COUNT(*) FROM segments").fetchone()[0]
@@ -220,11 +313,30 @@ class TranslationMemory:
         self.db.execute("VACUUM")
         return n
 
-    def rows(self) -> Iterator[tuple[str, str, str, str, str, float, str]]:
+    @_reporting
+    def rows(self) -> list[tuple[str, str, str, str, str, float, str]]:
         """(src, tgt, engine, source, target, created, glossary fingerprint) of every segment."""
-        yield from self.db.execute(
+        return self.db.execute(
             "SELECT src, tgt, engine, source, target, created, glossary FROM segments ORDER BY src, tgt, created, key"
-        )
+        ).fetchall()
+
+
+def _remembered(source: object, target: object, strategies: object, notes: object) -> Remembered | None:
+    """A row as the memory wrote it, or None for one it cannot have written (an empty translation of a sentence,
+    values that are not its JSON): such a segment is translated again rather than published as it is."""
+    if not isinstance(target, str) or not isinstance(source, str) or (source.strip() and not target.strip()):
+        return None
+    try:
+        kinds = json.loads(strategies) if isinstance(strategies, str) else None
+        extra = json.loads(notes) if isinstance(notes, str) else None
+    except ValueError:
+        return None
+    if not isinstance(kinds, dict) or not isinstance(extra, dict):
+        return None
+    unknown = extra.get("unknown", [])
+    if not isinstance(unknown, list) or not all(isinstance(w, str) for w in unknown):
+        return None
+    return Remembered(target, {str(k): str(v) for k, v in kinds.items()}, tuple(unknown))
 
 
 def integrity_ok(path: Path) -> bool:
@@ -243,7 +355,7 @@ def export_tmx(memory: TranslationMemory, path: Path) -> int:
     from .data import MARKER_PARTS_RE, OPEN, SPAN_OPEN
     from .files import write_atomic
 
-    rows = list(memory.rows())
+    rows = memory.rows()
     srclang = rows[0][0] if rows else "en"
     tmx = ET.Element("tmx", version="1.4")
     ET.SubElement(tmx, "header", {

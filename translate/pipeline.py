@@ -8,9 +8,10 @@ from __future__ import annotations
 import functools
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from .config import ProjectConfig
 from .data import (
@@ -249,8 +250,11 @@ def plan_job(config: ProjectConfig) -> Job:
         raise UserError("no target language: give --to es[,fr,...] or 'to:' in translate.yaml")
     if config.output.exists() and not config.output.is_dir():
         raise UserError(f"{config.output}: output folder is a file")
+    for above in config.output.parents:
+        if above.exists() and not above.is_dir():
+            raise UserError(f"{config.output}: cannot be the output folder: {above} is a file; choose another --out")
     engine = get_engine(config.engine)
-    documents = tuple(read_article(p) for p in find_sources(list(config.source)))
+    documents = tuple(read_article(p) for p in find_sources(list(config.source), config.output))
     paths = list(config.glossaries) if config.glossaries is not None else default_glossaries()
     glossaries = [load_glossary(p) for p in paths]
     from .publish.render import glossary_stamp
@@ -261,9 +265,10 @@ def plan_job(config: ProjectConfig) -> Job:
     for src, tgt, _ in job.pairs():
         resolve(engine, src, tgt)
     if "pdf" in config.formats or "html" in config.formats:
-        from .publish.render import validate_options
+        from .publish.render import check_design
 
-        validate_options(render_options(job))
+        src, tgt, docs = job.pairs()[0]
+        check_design(render_options(job), docs[0], src, tgt)
     return job
 
 
@@ -332,9 +337,64 @@ def _translate_pair_job(job: Job, src: str, tgt: str, docs: tuple[Document, ...]
 _WORKER_QUEUE = None  # in a worker process of translate_all: where its progress goes
 
 
-def _init_worker(queue) -> None:
+def _init_worker(queue, parent: int) -> None:
+    """A worker of translate_all dies with its parent, even by kill -9 (it would hold the caller's terminal and the
+    memory for minutes), and leaves Ctrl-C to the parent, which stops every worker and says so once."""
+    import os
+    import signal
+
     global _WORKER_QUEUE
     _WORKER_QUEUE = queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """SIGINT ignored in this block (main thread only): a worker process started in it starts with it ignored,
+    so a Ctrl-C while it is still importing does not print its traceback."""
+    import signal
+
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+    try:
+        yield
+    finally:
+        if handler is not None:
+            signal.signal(signal.SIGINT, handler)
+
+
+def _stop_workers(pool, before: set) -> None:
+    """Kill the pool's processes (those started since `before`) and leave without waiting for their work."""
+    import multiprocessing
+
+    children = set(multiprocessing.active_children()) - before
+    for child in children:
+        child.kill()
+    for child in children:
+        child.join(5)  # reaped: what they leave can be told from what live processes write
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _die_with_parent() -> None:
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the parent still stops its workers on any error or Ctrl-C
+        pass
 
 
 def _translate_pair_worker(job: Job, src: str, tgt: str, docs: tuple[Document, ...], threads: int):
@@ -364,6 +424,7 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
             results[(src, tgt)] = _translate_pair_job(job, src, tgt, docs, None, report)
     else:
         import multiprocessing
+        import os
         import queue as queues
         import warnings
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -371,6 +432,10 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
         from .engines.argos import available_cpus
         from .errors import TranslateWarning
 
+        # The memory is made here, once, before any worker opens it: workers never race to create it.
+        memory = open_memory(job)
+        if memory is not None:
+            memory.close()
         threads = max(1, available_cpus() // jobs)
         context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited model or DB handles
         messages = context.Queue() if progress else None
@@ -382,19 +447,30 @@ def translate_all(job: Job, progress: Callable[[str, str, int], None] | None = N
                 except queues.Empty:
                     return
 
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                 initargs=(messages,)) as pool:
-            futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
+        before = set(multiprocessing.active_children())
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                   initargs=(messages, os.getpid()))
+        try:
+            # Workers are started by submit; ignoring SIGINT meanwhile, they start with it ignored, so a Ctrl-C
+            # while one is still importing does not print its traceback (the parent's handler is not inherited).
+            with _sigint_ignored():
+                futures = {pool.submit(_translate_pair_worker, job, s, t, d, threads): (s, t) for s, t, d in pairs}
             pending = set(futures)
             while pending:
-                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
                 drain()
+                for future in done:
+                    future.result()  # a pair that failed stops the others at once
             for future, (src, tgt) in futures.items():
                 translations, warned = future.result()
                 results[(src, tgt)] = translations
                 for message in warned:
                     warnings.warn(message, TranslateWarning, stacklevel=2)
             drain()
+        except BaseException:
+            _stop_workers(pool, before)  # Ctrl-C or a failed pair: the other workers are stopped, not waited for
+            raise
+        pool.shutdown(wait=True)
     order = {doc.path: i for i, doc in enumerate(job.documents)}
     flat = [t for (_, _), ts in results.items() for t in ts]
     return sorted(flat, key=lambda t: (order[t.source.path], job.config.targets.index(t.target_lang)))
@@ -540,11 +616,17 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     translated Markdown file an editor changed is never overwritten before its corrections are in the review store
     (`harvests`: what review.job.harvest took before translating). Then the store's references and suggestions
     are brought up to date. PDFs and HTML pages are rendered in worker processes when there are several (see
-    workers()). on_render(path) is called as a PDF or HTML page starts, on_written(path) when it is written."""
+    workers()). on_render(path) is called as a PDF or HTML page starts, on_written(path) when it is written.
+
+    The outputs of the whole batch are renamed into place together at the end (files.staged): a batch that fails
+    half-way, on a full disk or by Ctrl-C, leaves every output as it was. A translated Markdown file an editor saves
+    while the batch runs is left as they saved it; the new translation goes beside it (<slug>.<lang>.new.md)."""
     import json
 
+    from .files import staged, write_atomic
     from .publish.writer import translation_markdown
-    from .review.job import record, store_of, write_markdown
+    from .review.harvest import draft_path, record_path
+    from .review.job import record, shown, store_of, write_markdown
     from .review.state import reviewed_paragraphs
 
     formats = job.config.formats
@@ -556,53 +638,78 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     skipped: dict[int, list[Path]] = {}
     messages: dict[int, tuple[str, ...]] = {}
     tasks: list[tuple[int, _Render]] = []
+    markdown: dict[Path, tuple[int, str]] = {}  # Markdown files this batch writes: (translation, text)
+    guarded: dict[Path, tuple[Path, ...]] = {}  # ... each with the record written beside it
+    md_inputs: list[tuple[Path, str]] = []  # (file, its inputs), remembered once it is in place
+    rendered: list[tuple[Path, str]] = []
     try:
-        for i, translation in enumerate(translations):
-            paths = output_paths(job.out, translation)
-            done[i], skipped[i], messages[i] = [], [], ()
-            report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
-            (done[i] if _write_if_changed(paths["terms"], report_json) else skipped[i]).append(paths["terms"])
-            if "md" in formats:
-                path = paths["md"]
-                md_inputs = _render_inputs(translation, None, "md")
-                if memory is not None and memory.output_inputs(path) == md_inputs and _unchanged(path, memory):
-                    skipped[i].append(path)  # the file as this job wrote it, from the same translation
-                else:
-                    outcome = write_markdown(job, translation, path, translation_markdown(translation), harvests,
-                                             catalogs.get(translation.target_lang))
-                    done[i].extend(outcome.written)
-                    skipped[i].extend(outcome.skipped)
-                    messages[i] = outcome.messages
-                    if memory is not None and not outcome.messages and path in (*outcome.written, *outcome.skipped):
-                        memory.record_output(path, md_inputs, _digest(path))
-            review = {"reviewed": reviewed_paragraphs(translation.source, translation.reviewed)}
-            for fmt in ("pdf", "html"):
-                if fmt not in formats:
-                    continue
-                path = paths[fmt]
-                outputs = (path,) + ((paths["booklet"],) if fmt == "pdf" and options.booklet else ())
-                inputs = _render_inputs(translation, options, fmt)
-                if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
-                    skipped[i].extend(outputs)
-                    continue
-                tasks.append((i, _Render(translation, path, fmt, outputs, inputs, review)))
+        with staged(guarded=guarded) as staging:
+            for i, translation in enumerate(translations):
+                paths = output_paths(job.out, translation)
+                done[i], skipped[i], messages[i] = [], [], ()
+                report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
+                (done[i] if _write_if_changed(paths["terms"], report_json) else skipped[i]).append(paths["terms"])
+                if "md" in formats:
+                    path = paths["md"]
+                    inputs = _render_inputs(translation, None, "md")
+                    if memory is not None and memory.output_inputs(path) == inputs and _unchanged(path, memory):
+                        skipped[i].append(path)  # the file as this job wrote it, from the same translation
+                    else:
+                        if path.is_dir():
+                            raise UserError(f"{path}: cannot write: it is a folder where a file should be; move the "
+                                            "folder away")
+                        text = translation_markdown(translation)
+                        outcome = write_markdown(job, translation, path, text, harvests,
+                                                 catalogs.get(translation.target_lang))
+                        done[i].extend(outcome.written)
+                        skipped[i].extend(outcome.skipped)
+                        messages[i] = outcome.messages
+                        if path in outcome.written:
+                            markdown[path] = (i, text)
+                            guarded[path] = (record_path(path),)
+                        if memory is not None and not outcome.messages and path in (*outcome.written,
+                                                                                    *outcome.skipped):
+                            md_inputs.append((path, inputs))
+                review = {"reviewed": reviewed_paragraphs(translation.source, translation.reviewed)}
+                for fmt in ("pdf", "html"):
+                    if fmt not in formats:
+                        continue
+                    path = paths[fmt]
+                    outputs = (path,) + ((paths["booklet"],) if fmt == "pdf" and options.booklet else ())
+                    inputs = _render_inputs(translation, options, fmt)
+                    if memory is not None and all(p.exists() for p in outputs) and memory.output_inputs(path) == inputs:
+                        skipped[i].extend(outputs)
+                        continue
+                    tasks.append((i, _Render(translation, path, fmt, outputs, inputs, review)))
 
-        def finished(i: int, task: _Render) -> None:
-            if memory is not None:
-                memory.record_output(task.path, task.inputs)
-            done[i].extend(task.outputs)
-            if on_written:
-                on_written(task.path)
+            def finished(i: int, task: _Render) -> None:
+                rendered.append((task.path, task.inputs))
+                done[i].extend(task.outputs)
+                if on_written:
+                    on_written(task.path)
 
-        count = min(workers(job), len(tasks))
-        if count <= 1 or (not job.config.jobs and len(tasks) < PARALLEL_RENDERS):
-            for i, task in tasks:
-                if on_render:
-                    on_render(task.path)
-                _render(task, options)
-                finished(i, task)
-        else:
-            _render_in_workers(tasks, options, count, on_render, finished)
+            count = min(workers(job), len(tasks))
+            if count <= 1 or (not job.config.jobs and len(tasks) < PARALLEL_RENDERS):
+                for i, task in tasks:
+                    if on_render:
+                        on_render(task.path)
+                    _render(task, options)
+                    finished(i, task)
+            else:
+                _render_in_workers(tasks, options, count, on_render, finished, staging)
+        for path in staging.changed:  # saved by someone while the batch ran: theirs stays, ours goes beside it
+            i, text = markdown[path]
+            draft = draft_path(path)
+            write_atomic(draft, text)
+            done[i] = [draft if p == path else p for p in done[i]]
+            messages[i] += (f"{shown(path)}: changed while translate was running; left as it is, with your edits; "
+                            f"the new translation is in {shown(draft)}",)
+        if memory is not None:
+            for path, inputs in md_inputs:
+                if path not in staging.changed:
+                    memory.record_output(path, inputs, _digest(path))
+            for path, inputs in rendered:
+                memory.record_output(path, inputs)
     finally:
         if memory is not None:
             memory.close()
@@ -610,24 +717,48 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     return [Written(t, tuple(done[i]), tuple(skipped[i]), messages[i]) for i, t in enumerate(translations)]
 
 
-def _render_in_workers(tasks, options, count: int, on_render, finished) -> None:
+def _render_staged(task: _Render, options) -> tuple[dict, dict]:
+    """In a render worker: the task's files written to their temporary names, for the parent's batch to rename."""
+    from .files import staged
+
+    with staged(commit=False) as staging:
+        _render(task, options)
+    return staging.pending, staging.seen
+
+
+def _render_in_workers(tasks, options, count: int, on_render, finished, staging) -> None:
     """Render in `count` spawned processes, at most `count` tasks out at a time (each carries its translation),
-    reported in the order they finish."""
+    reported in the order they finish. Their files join the parent's staged batch. Workers die with the parent
+    and leave Ctrl-C to it; on any error or Ctrl-C they are stopped at once and what they left is removed."""
     import multiprocessing
+    import os
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from .files import remove_temporaries
 
     context = multiprocessing.get_context("spawn")
     pending = list(reversed(tasks))
     running: dict = {}
-    with ProcessPoolExecutor(max_workers=count, mp_context=context, max_tasks_per_child=RENDERS_PER_WORKER) as pool:
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(max_workers=count, mp_context=context, max_tasks_per_child=RENDERS_PER_WORKER,
+                               initializer=_init_worker, initargs=(None, os.getpid()))
+    try:
         while pending or running:
             while pending and len(running) < count:
                 i, task = pending.pop()
                 if on_render:
                     on_render(task.path)
-                running[pool.submit(_render, task, options)] = (i, task)
+                with _sigint_ignored():  # a worker started now starts with Ctrl-C ignored
+                    running[pool.submit(_render_staged, task, options)] = (i, task)
             ready, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in ready:
                 i, task = running.pop(future)
-                future.result()  # a worker's error (a theme's, a full disk) is the run's
+                staging.adopt(*future.result())  # a worker's error (a theme's, a full disk) is the run's
                 finished(i, task)
+    except BaseException:
+        _stop_workers(pool, before)
+        for _, task in running.values():
+            for path in task.outputs:
+                remove_temporaries(path)
+        raise
+    pool.shutdown(wait=True)

@@ -521,7 +521,8 @@ class _Pipeline:
     def _start(self) -> subprocess.Popen:
         try:
             proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", self.command], stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    process_group=0)  # Ctrl-C is for us: we stop it by closing its input
         except OSError as exc:
             raise EngineError(f"cannot run apertium {self.what}: {exc}") from None
         self.errors = []

@@ -138,7 +138,8 @@ class Morphology:
                     if proc is None or proc.poll() is not None:
                         try:
                             proc = subprocess.Popen(["lt-proc", "-z", flags, str(path)], stdin=subprocess.PIPE,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                                    process_group=0)
                         except OSError:
                             return [""] * len(items)
                         self._procs[key] = proc

@@ -25,7 +25,7 @@ from typing import Sequence
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, TemplateError, TemplateNotFound, select_autoescape
+from jinja2 import BaseLoader, ChoiceLoader, PackageLoader, TemplateNotFound, TemplateSyntaxError, select_autoescape
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
@@ -35,6 +35,7 @@ from markupsafe import Markup
 from .. import __version__, languages
 from ..data import TEXT_KINDS, Block, Document, Node, Translation, plain_text
 from ..errors import UserError
+from .allowlist import SelfContained
 from .l10n import Speaker, css_counter_content
 
 TEMPLATE = "pamphlet.html.j2"
@@ -103,6 +104,20 @@ def validate_options(options: RenderOptions) -> None:
             errors.append(f"glossary stamp {item!r} must be a (name, hash) pair")
     if errors:
         raise UserError("; ".join(errors))
+
+
+def check_design(options: RenderOptions, doc: Document, source_lang: str, target_lang: str) -> None:
+    """Before any work: the options valid, and the theme's templates and CSS compiled and rendered once around
+    `doc` (the source standing in for its translation), so a broken theme stops the job before anything is
+    written rather than after the first article's outputs."""
+    from ..data import TermReport
+
+    validate_options(options)
+    if options.theme is None:
+        return
+    trial = Translation(doc, source_lang, target_lang, doc.blocks, "check", TermReport(source_lang, target_lang, ()))
+    for standalone in (False, True):
+        _html(trial, options, standalone)
 
 
 def page_paper(options: RenderOptions) -> Paper:
@@ -694,59 +709,20 @@ def _data_uri(data: bytes, name: str) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)|(@import\s+)(?:"([^"]*)"|'([^']*)')""")
+def _inliner(theme: Path | None):
+    """inline(url): the data: URL of the theme file `url` names (relative to the theme folder, or file:), if it
+    is one theme_file allows; None otherwise."""
 
+    def inline(url: str) -> str | None:
+        path = _file_path(url, theme) if theme else None
+        if path is None:
+            return None
+        try:
+            return _data_uri(theme_file(theme, path), path.name)
+        except ValueError:
+            return None
 
-_STYLE_ELEMENT = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S | re.I)
-_STYLE_ATTRIBUTE = re.compile(r"""(\sstyle\s*=\s*)("[^"]*"|'[^']*')""", re.I)
-_SRC_ATTRIBUTE = re.compile(r"""(\s(?:src|poster)\s*=\s*)("[^"]*"|'[^']*')""", re.I)
-_DROPPED = re.compile(r"""<link\b[^>]*>|\ssrcset\s*=\s*("[^"]*"|'[^']*')""", re.I)
-
-
-class _Assets:
-    """For the self-contained HTML page: a theme's own files inlined as data: URIs, any other URL a template or
-    stylesheet names replaced by about:invalid (article text is escaped, so these patterns only meet markup)."""
-
-    def __init__(self, theme: Path | None):
-        self.theme = theme
-        self.refused: list[str] = []
-
-    def uri(self, url: str) -> str:
-        url = url.strip()
-        if url.startswith(("data:", "#", "about:")) or not url:
-            return url
-        path = _file_path(url, self.theme) if self.theme else None
-        if path is not None:
-            try:
-                return _data_uri(theme_file(self.theme, path), path.name)
-            except ValueError:
-                pass
-        self.refused.append(url)
-        return "about:invalid"
-
-    def css(self, css: str) -> str:
-        def swap(m: re.Match[str]) -> str:
-            if m.group(4):
-                return f'{m.group(4)}url("{self.uri(m.group(5) if m.group(5) is not None else m.group(6))}")'
-            url = next(g for g in m.groups()[:3] if g is not None)
-            return f'url("{self.uri(url)}")'
-
-        return _CSS_URL.sub(swap, css)
-
-    def html(self, html: str) -> str:
-        import html as entities
-
-        def attribute(convert):
-            def swap(m: re.Match[str]) -> str:
-                value = entities.unescape(m.group(2)[1:-1])
-                return f'{m.group(1)}"{entities.escape(convert(value))}"'
-
-            return swap
-
-        html = _STYLE_ELEMENT.sub(lambda m: m.group(1) + self.css(m.group(2)) + m.group(3), html)
-        html = _STYLE_ATTRIBUTE.sub(attribute(self.css), html)
-        html = _SRC_ATTRIBUTE.sub(attribute(self.uri), html)
-        return _DROPPED.sub("", html)
+    return inline
 
 
 # --- HTML --------------------------------------------------------------------------------------------------------
@@ -790,7 +766,7 @@ def _html(
     pamphlet = build_pamphlet(translation, options.glossaries, options.generated, reviewed, setting.keep_whole)
     theme = Path(options.theme) if options.theme else None
     env = _environment(str(Path(os.path.realpath(theme))) if theme else None)
-    assets = _Assets(theme)
+    assets = SelfContained(_inliner(theme))
     sides = ("source", "target") if options.source_side == "left" else ("target", "source")
     speakers = _speakers(pamphlet)
     # the parallel layout labels each column in its own language; the others speak the translation's
@@ -825,13 +801,25 @@ def _html(
             css_apart.extend(str(css) for css in stylesheets if str(css).strip())
             stylesheets = []
         html = env.get_template(TEMPLATE).render(context, stylesheets=stylesheets)
-    except TemplateError as exc:
+    except UserError:
+        raise
+    except Exception as exc:  # a theme's {{ 1 // 0 }} or self-include fails as Python, not as a TemplateError
         if theme is None:
             raise
         where = f"{getattr(exc, 'filename', None) or theme}:{getattr(exc, 'lineno', '') or ''}".rstrip(":")
-        raise UserError(f"theme {where}: {exc.message or type(exc).__name__}") from None
+        if not isinstance(exc, TemplateSyntaxError):
+            import traceback
+
+            # Jinja rewrites tracebacks so that a template's frames name its file and line
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".j2", ".css"))]
+            if frames:
+                where = f"{frames[-1].filename}:{frames[-1].lineno}"
+        what = getattr(exc, "message", None) or " ".join(str(exc).split())[:200] or type(exc).__name__
+        if isinstance(exc, RecursionError):
+            what = "templates include each other without end"
+        raise UserError(f"theme {where}: {what}") from None
     if standalone:
-        html = assets.html(html)
+        html = assets.page(html)
     return html, assets.refused, pamphlet
 
 

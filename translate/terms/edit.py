@@ -105,8 +105,9 @@ def dump_glossary(g: Glossary) -> str:
 
 
 def save_glossary(g: Glossary, path: Path) -> None:
-    """Write `g` to `path` atomically: a temporary file in the same folder, synced, checked, then renamed over."""
-    path = Path(path)
+    """Write `g` to `path` atomically: a temporary file in the same folder, synced, checked, then renamed over.
+    A symbolic link is followed: the file it points to is replaced, and the link stays a link to it."""
+    shown, path = Path(path), Path(os.path.realpath(path))
     text = dump_glossary(g)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
@@ -117,13 +118,15 @@ def save_glossary(g: Glossary, path: Path) -> None:
             os.fsync(f.fileno())
         try:
             mode = path.stat().st_mode & 0o777
-        except FileNotFoundError:
-            mode = 0o644
+        except FileNotFoundError:  # a new file: the mode a plain open() would give it
+            from ..files import current_umask
+
+            mode = 0o666 & ~current_umask()
         os.chmod(tmp, mode)
         try:  # never replace a good file by one the loader rejects
             load_glossary(tmp)
         except UserError as exc:
-            raise UserError(str(exc).replace(str(tmp), str(path))) from None
+            raise UserError(str(exc).replace(str(tmp), str(shown))) from None
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -138,7 +141,7 @@ def save_glossary(g: Glossary, path: Path) -> None:
 
 
 def lock_path(path: Path) -> Path:
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # editors reaching one file through different links share its lock
     return path.with_name(f".{path.name}.lock")
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .. import languages
-from ..data import CATEGORIES, GENDERS, NUMBERS, GlossaryEntry, Grammar, TermHit
+from ..data import CATEGORIES, GENDERS, MARKER_CHARS, NUMBERS, GlossaryEntry, Grammar, TermHit
 from ..errors import UserError
 from ..files import YamlLines, read_yaml
 
@@ -186,6 +186,10 @@ def _lang_map(value: Any, *, where: str, key: str, listy: bool, errors: list[str
         return {}
     out: dict = {}
     for lang, terms in value.items():
+        if any(c in str(terms) for c in MARKER_CHARS):
+            errors.append(f"{where}: '{key}.{lang}' holds one of U+E000-U+E003, which stand for markup in "
+                          "translations; remove it")
+            continue
         if str(lang) not in languages.LANGUAGES:
             errors.append(f"{where}: '{key}' names unknown language code {lang!r}")
             continue

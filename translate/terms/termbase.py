@@ -44,8 +44,8 @@ from xml.parsers import expat
 
 from .. import languages
 from ..data import GlossaryEntry, Grammar
-from ..errors import UserError
-from ..files import read_bytes, read_text
+from ..errors import UserError, shown
+from ..files import BAD_CHARACTER, MAX_TERMBASE_BYTES, character_name, read_bytes, read_text
 from .glossary import Glossary, _grammar_map
 
 FORMATS = ("tbx", "csv", "omegat")
@@ -260,10 +260,29 @@ def read_termbase(
     path = Path(path)
     fmt = detect_format(path, fmt)
     if fmt == "tbx":
-        return _read_tbx(path, _user_language(source_lang, "source language") if source_lang else None)
-    if fmt == "csv":
-        return _read_csv(path, source_lang)
-    return _read_omegat(path, source_lang, target_lang)
+        imported = _read_tbx(path, _user_language(source_lang, "source language") if source_lang else None)
+    elif fmt == "csv":
+        imported = _read_csv(path, source_lang)
+    else:
+        imported = _read_omegat(path, source_lang, target_lang)
+    _check_characters(imported.glossary, path)
+    return imported
+
+
+def _check_characters(glossary: Glossary, path: Path) -> None:
+    """A term holding a control character (a NUL in a CSV cell, U+000B in a TBX) is refused at its row, before it
+    can reach a glossary file."""
+    for entry in glossary.entries:
+        texts = [entry.note, *entry.terms.values(), *entry.plural.values(), *entry.singular.values()]
+        texts += [t for forms in (*entry.forms.values(), *entry.forbidden.values()) for t in forms]
+        for text in texts:
+            bad = BAD_CHARACTER.search(text)
+            if bad:
+                raise UserError(f"{entry.origin or path}: {shown(text)} holds {character_name(bad.group())}; "
+                                "remove it")
+    bad = BAD_CHARACTER.search(glossary.name + glossary.description)
+    if bad:
+        raise UserError(f"{path}: the title or description holds {character_name(bad.group())}; remove it")
 
 
 def write_termbase(
@@ -290,7 +309,7 @@ def write_termbase(
     if fmt == "csv":
         return _write_csv(glossary, source)
     if not target_lang:
-        raise UserError("an OmegaT glossary holds one language pair: name the target language (--target)")
+        raise UserError("an OmegaT glossary holds one language pair: name the target language (--to)")
     target = _user_language(target_lang, "target language")
     if target == source:
         raise UserError(f"an OmegaT glossary needs two different languages, not {source}-{target}")
@@ -328,7 +347,7 @@ _MAX_DEPTH = 100  # TBX nests about 8 deep; the tree is walked recursively
 
 
 def _parse_xml(path: Path) -> _Node:
-    data = read_bytes(path, "a termbase file")
+    data = read_bytes(path, "a termbase file", MAX_TERMBASE_BYTES)
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         declared = re.match(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""", data)
         if declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8"):
@@ -599,7 +618,11 @@ def _write_tbx(glossary: Glossary, source: str, version: int) -> str:
     def el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
         node = ET.Element(tag, attrs) if parent is None else ET.SubElement(parent, tag, attrs)
         if text is not None:
-            node.text = _XML_BAD.sub("", text)
+            bad = _XML_BAD.search(text)
+            if bad:  # XML 1.0 cannot hold it: refused, never dropped
+                raise UserError(f"{glossary.path or glossary.name}: {shown(text)} holds {character_name(bad.group())}, "
+                                "which a TBX file cannot hold; remove it from the glossary")
+            node.text = text
         return node
 
     order = _language_order(glossary, source)
@@ -664,13 +687,15 @@ def _split_list(cell: str) -> list[str]:
 
 
 def _read_csv(path: Path, source_lang: str | None) -> Imported:
-    text = read_text(path, "a termbase file")
+    text = read_text(path, "a termbase file", MAX_TERMBASE_BYTES)
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         raise UserError(f"{path}:1: no header row: the first line must name the columns' languages, such as en,es,fr")
     delimiter = max((",", ";", "\t"), key=lambda d: (first_line.count(d), d == ","))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # strict: a quote never closed is an error, not one field holding the rest of the file
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     warn = _Warnings(path)
+    line = 1
     try:
         header = next(reader)
         columns: list[tuple[str, str | None]] = []  # (role, language): role is lang, forms, forbidden, id, note...
@@ -760,7 +785,8 @@ def _read_csv(path: Path, source_lang: str | None) -> Imported:
                 )
             )
     except csv.Error as exc:
-        raise UserError(f"{path}:{reader.line_num}: malformed CSV: {exc}") from None
+        hint = "; a quote opened in this row is never closed" if "end of data" in str(exc) else ""
+        raise UserError(f"{path}:{line}: malformed CSV: {exc}{hint}") from None
     glossary = Glossary(name=path.stem, path=None, languages=tuple(lang_columns), entries=tuple(entries))
     return Imported(glossary, warn.done())
 
@@ -793,6 +819,10 @@ def _write_csv(glossary: Glossary, source: str) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for e in entries:
+        for term in (t for forms in (*e.forms.values(), *e.forbidden.values()) for t in forms):
+            if "|" in term:  # refused, not split in two on the way back
+                raise UserError(f"{glossary.path or glossary.name}: entry {e.id!r}: {shown(term)} holds '|', which "
+                                "separates the forms of a CSV cell; export as TBX, or write the form without it")
         row = ([e.id] if need_id else []) + [e.terms.get(lang, "") for lang in order]
         row += ["|".join(e.forms.get(lang, ())) for lang in forms_langs]
         row += ["|".join(e.forbidden.get(lang, ())) for lang in forbidden_langs]
@@ -824,7 +854,7 @@ def _read_omegat(path: Path, source_lang: str | None, target_lang: str | None) -
     tgt_raw = target_lang or (from_name[1] if from_name else None)
     if not src_raw or not tgt_raw:
         raise UserError(
-            f"{path}: an OmegaT glossary does not say its languages: pass --source and --target "
+            f"{path}: an OmegaT glossary does not say its languages: pass --from and --to "
             "(or name the file like glossary.en-es.txt)"
         )
     src = language_code(src_raw)
@@ -832,10 +862,10 @@ def _read_omegat(path: Path, source_lang: str | None, target_lang: str | None) -
     for raw, code, what in ((src_raw, src, "source"), (tgt_raw, tgt, "target")):
         if code is None:
             known = ", ".join(sorted(languages.LANGUAGES))
-            raise UserError(f"{path}: unknown {what} language {raw!r}: pass --source and --target, one of {known}")
+            raise UserError(f"{path}: unknown {what} language {raw!r}: pass --from and --to, one of {known}")
     if src == tgt:
-        raise UserError(f"{path}: source and target language are both {src!r}: pass --source and --target")
-    text = read_text(path, "a termbase file")
+        raise UserError(f"{path}: source and target language are both {src!r}: pass --from and --to")
+    text = read_text(path, "a termbase file", MAX_TERMBASE_BYTES)
     warn = _Warnings(path)
     groups: dict[str, dict] = {}
     for number, line in enumerate(text.splitlines(), 1):

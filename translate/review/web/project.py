@@ -123,9 +123,10 @@ class Project:
     def _sources(self) -> list[Path]:
         from ...document import find_sources
 
-        found = find_sources(list(self.config.source))
+        links: list[Path] = []
+        found = find_sources(list(self.config.source), outside=links)
         kept = [p for p in found if inside(p, self.source_roots)]
-        self.outside = tuple(p for p in found if p not in kept)
+        self.outside = tuple(links) + tuple(p for p in found if p not in kept)
         if not kept:
             raise UserError(f"no article inside {', '.join(map(str, self.config.source))} (links that lead out of "
                             "the source folders are left out)")
