@@ -33,7 +33,9 @@ from translate.terms.termbase import read_termbase, write_termbase
 
 settings.register_profile("ci", max_examples=80, deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("long", max_examples=5000, deadline=None, database=None,
+# TRANSLATE_FUZZ_EXAMPLES=N: the long profile's inputs per test (5,000 unless told)
+settings.register_profile("long", max_examples=int(os.environ.get("TRANSLATE_FUZZ_EXAMPLES", "5000")),
+                          deadline=None, database=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 PROFILE = os.environ.get("TRANSLATE_FUZZ", "ci")
 settings.load_profile(PROFILE)

@@ -151,3 +151,7 @@ def test_stopping_a_run_while_workers_render_leaves_no_process_and_no_partial_ou
         assert not list(out.rglob("*.pdf")) and not list(out.rglob("*.es.md"))  # the batch: all or nothing
     if (out / MEMORY_NAME).exists():
         assert integrity_ok(out / MEMORY_NAME)
+    # the next run finishes the work and removes what the stopped one left
+    again = subprocess.run(proc.args, cwd=ROOT, capture_output=True, timeout=600)
+    assert again.returncode == 0, again.stderr.decode()[-2000:]
+    assert len(list(out.rglob("*.pdf"))) == 12 and not list(out.rglob("*.tmp"))

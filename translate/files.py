@@ -136,23 +136,30 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:
         return True  # someone else's process
-    return True
+    try:  # a zombie (killed, not yet reaped by an init that may never reap it) writes nothing any more
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
-def remove_temporaries(path: Path) -> None:
+_TEMPORARY_RE = re.compile(r"^\..*\.(\d+)-[^.]*\.tmp$")
+
+
+def remove_temporaries(path: Path, folder_wide: bool = False) -> None:
     """The temporary files that processes no longer running left beside `path` (write_atomic's names): a render
-    worker stopped half-way, a run killed with -9."""
+    worker stopped half-way, a run killed with -9. folder_wide: every such file in path's folder."""
     stem = os.fsencode(path.name)[:100].decode("utf-8", "ignore")
-    prefix = f".{stem}."
+    pattern = ".*.tmp" if folder_wide else f"{glob_escape(f'.{stem}.')}*-*.tmp"
     with contextlib.suppress(OSError):
-        for leftover in path.parent.glob(f"{glob_escape(prefix)}*-*.tmp"):
-            pid = leftover.name[len(prefix):].split("-", 1)[0]
-            if pid.isdigit() and not _alive(int(pid)):
+        for leftover in path.parent.glob(pattern):
+            match = _TEMPORARY_RE.match(leftover.name)
+            if match and not _alive(int(match.group(1))):
                 leftover.unlink(missing_ok=True)
 
 
 def glob_escape(text: str) -> str:
-    return re.sub(r"([*?\[])", r"[\1]", text)
+    return re.sub(r"([*?\\[])", r"[\\1]", text)
 
 
 def make_folder(folder: Path) -> None:

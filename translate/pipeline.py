@@ -623,7 +623,7 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     while the batch runs is left as they saved it; the new translation goes beside it (<slug>.<lang>.new.md)."""
     import json
 
-    from .files import staged, write_atomic
+    from .files import remove_temporaries, staged, write_atomic
     from .publish.writer import translation_markdown
     from .review.harvest import draft_path, record_path
     from .review.job import record, shown, store_of, write_markdown
@@ -646,6 +646,8 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
         with staged(guarded=guarded) as staging:
             for i, translation in enumerate(translations):
                 paths = output_paths(job.out, translation)
+                for folder in {paths["terms"].parent, record_path(paths["terms"]).parent}:
+                    remove_temporaries(folder / "x", folder_wide=True)  # what a run killed with -9 left
                 done[i], skipped[i], messages[i] = [], [], ()
                 report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
                 (done[i] if _write_if_changed(paths["terms"], report_json) else skipped[i]).append(paths["terms"])
