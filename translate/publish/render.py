@@ -877,9 +877,22 @@ def _refusing_fetcher():
 @lru_cache(maxsize=1)
 def _font_config():
     """One font configuration per process: fontconfig's view of the machine's fonts is made once."""
+    import atexit
+
     from weasyprint.text.fonts import FontConfiguration
 
+    atexit.register(_release_fonts)
     return FontConfiguration()
+
+
+def _release_fonts() -> None:
+    """Let the font configuration go while the interpreter still runs: freed at shutdown, WeasyPrint's clean-up
+    finds its C bindings gone and prints a TypeError."""
+    import gc
+
+    _parsed_css.cache_clear()
+    _font_config.cache_clear()
+    gc.collect()
 
 
 @lru_cache(maxsize=16)
