@@ -374,3 +374,39 @@ def test_argos_finds_the_terms_words_by_attention_when_its_rendering_alone_diffe
     assert outcome.text == "la clase obrera lucha y la patrones"
     assert outcome.strategies == {"working-class": "substitute"}
     assert engine.seen == [text]  # no placeholder pass, no second translation
+
+
+@needs_apertium
+def test_a_remembered_segment_keeps_its_term_check_and_an_unusable_one_is_made_again(tmp_path, monkeypatch):
+    """A re-run reads each remembered segment's term check from the memory instead of analysing its words again;
+    the report is the same. A check made with other analysers (or damaged) is made again."""
+    import json
+
+    from translate.engines import get_engine
+    from translate.memory import MEMORY_NAME, TranslationMemory
+    from translate.pipeline import translate_document
+    from translate.terms import check
+
+    entries = load_glossary(GLOSSARY).entries
+    text = "The Stalinist bureaucracy fears the working class. The strike goes on."
+    engine = get_engine("apertium")
+    memory = TranslationMemory(tmp_path / MEMORY_NAME)
+    first = translate_document(_doc(text), "en", "es", engine, entries, memory)
+    made = []
+    original = check.check_segment
+    monkeypatch.setattr(check, "check_segment", lambda *a: made.append(a[0]) or original(*a))
+    again = translate_document(_doc(text), "en", "es", engine, entries, memory)
+    assert again.cached and made == []  # every segment's check from the memory
+    assert again.report.to_json() == first.report.to_json() and first.report.checks
+    # checks made under another signature, or damaged, are not taken
+    memory.db.execute("UPDATE segments SET notes=json_set(notes, '$.check.sig', 'other')")
+    memory.db.execute("COMMIT") if memory.db.in_transaction else None
+    third = translate_document(_doc(text), "en", "es", engine, entries, memory)
+    assert made and third.report.to_json() == first.report.to_json()
+    made.clear()
+    memory.db.execute("UPDATE segments SET notes=json_set(notes, '$.check.checks', json(?))",
+                      (json.dumps([["x"]]),))
+    memory.db.execute("COMMIT") if memory.db.in_transaction else None
+    fourth = translate_document(_doc(text), "en", "es", engine, entries, memory)
+    assert made and fourth.report.to_json() == first.report.to_json()
+    memory.close()

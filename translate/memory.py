@@ -74,6 +74,7 @@ class Remembered:
     target: str
     strategies: dict[str, str]  # entry id -> strategy
     unknown: tuple[str, ...] = ()  # source words the engine left untranslated
+    check: object = None  # the segment's term check as last made (terms.check.SegmentCheck.to_json), if kept
 
 
 def entry_fingerprint(entries: Iterable[GlossaryEntry], tgt: str) -> str:
@@ -267,6 +268,15 @@ class TranslationMemory:
                                (engine, src, tgt)).fetchall()
         return dict(rows)
 
+    @_reporting
+    def put_checks(self, checks: dict[str, dict]) -> None:
+        """Keep each segment's term check beside its translation (key -> SegmentCheck.to_json)."""
+        if not checks:
+            return
+        with self.atomic():
+            self.db.executemany("UPDATE segments SET notes=json_set(notes, '$.check', json(?)) WHERE key=?",
+                                [(json.dumps(c, ensure_ascii=False), k) for k, c in checks.items()])
+
     def put_renderings(self, engine: str, src: str, tgt: str, renderings: dict[str, str]) -> None:
         with self.atomic():
             self.db.executemany("INSERT OR REPLACE INTO renderings VALUES (?,?,?,?,?)",
@@ -336,7 +346,7 @@ def _remembered(source: object, target: object, strategies: object, notes: objec
     unknown = extra.get("unknown", [])
     if not isinstance(unknown, list) or not all(isinstance(w, str) for w in unknown):
         return None
-    return Remembered(target, {str(k): str(v) for k, v in kinds.items()}, tuple(unknown))
+    return Remembered(target, {str(k): str(v) for k, v in kinds.items()}, tuple(unknown), extra.get("check"))
 
 
 def integrity_ok(path: Path) -> bool:

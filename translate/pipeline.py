@@ -30,7 +30,7 @@ from .engines import Engine, resolve
 from .errors import UserError
 from .memory import TranslationMemory, entry_fingerprint, segment_key
 from .publish.writer import block_markdown
-from .terms.check import check_terms
+from .terms.check import SegmentCheck, check_signature, check_terms
 from .terms.glossary import matcher as shared_matcher
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ def translate_pair(
                 strategies[i][(sid, hit.entry.id)] = "human"
     if progress and reviewed:
         progress("reviewed", reviewed)
+    kept: list[dict[str, "SegmentCheck"]] = [{} for _ in docs]  # term checks the memory kept for its texts
     if memory is not None:
         for i, doc in enumerate(docs):
             for seg in doc.segments:
@@ -106,12 +107,19 @@ def translate_pair(
                 unknown[i][sid] = remembered[key].unknown
                 for entry_id, strategy in remembered[key].strategies.items():
                     strategies[i][(sid, entry_id)] = strategy
+    context = Context(concrete, src, tgt, morphology(src), morphology(tgt))
+    signature = check_signature(context.source_morph, context.target_morph)
+    if memory is not None:
+        for (i, sid), (key, _) in keys.items():
+            if key in remembered and remembered[key].check is not None:
+                check = SegmentCheck.from_json(sid, remembered[key].check, signature)
+                if check is not None:
+                    kept[i][sid] = check
     cached_per_doc = [len(f) - len(human[i].texts if human else ()) for i, f in enumerate(finals)]
     cached = sum(cached_per_doc)
     if progress and cached:
         progress("cached", cached)
 
-    context = Context(concrete, src, tgt, morphology(src), morphology(tgt))
     if memory is not None:
         context.learnt.update(memory.renderings(identity, src, tgt))
     known = set(context.learnt)
@@ -152,6 +160,7 @@ def translate_pair(
 
     seconds = time.perf_counter() - started
     results = []
+    new_checks: dict[str, dict] = {}
     for i, doc in enumerate(docs):
         found = human[i] if human else None
         markup = found.markup if found else {}
@@ -169,12 +178,19 @@ def translate_pair(
                 checked.setdefault(into, []).extend(moved)
                 for hit in moved:
                     strategies[i][(into, hit.entry.id)] = "human"
+        usable = kept[i] if checked is hits[i] else {}  # a reviewed block's terms moved: everything afresh
+        made: dict[str, SegmentCheck] = {}
         report = check_terms(checked, finals[i], strategies[i], src, tgt, context.source_morph,
-                             context.target_morph, left)
+                             context.target_morph, left, usable, made)
+        if memory is not None:
+            # kept for the next run: the check of a segment is its memory row's, as long as the analysers are
+            new_checks.update({keys[(i, sid)][0]: c.to_json(signature) for sid, c in made.items() if (i, sid) in keys})
         results.append(Translation(doc, src, tgt, out_blocks, identity, report, seconds, cached=cached_per_doc[i],
                                    reviewed=tuple(sorted(found.reviewed)) if found else (),
                                    stale=tuple(sorted(found.stale)) if found else (),
                                    reviewer=found.translator if found else ""))
+    if memory is not None and new_checks:
+        memory.put_checks(new_checks)
     return results
 
 
