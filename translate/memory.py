@@ -77,8 +77,25 @@ class Remembered:
     check: object = None  # the segment's term check as last made (terms.check.SegmentCheck.to_json), if kept
 
 
+_FINGERPRINTS: dict[tuple, tuple[tuple[GlossaryEntry, ...], str]] = {}
+
+
 def entry_fingerprint(entries: Iterable[GlossaryEntry], tgt: str) -> str:
-    """What of the glossary can change a segment's translation into `tgt`: the touching entries, canonically."""
+    """What of the glossary can change a segment's translation into `tgt`: the touching entries, canonically.
+    Remembered per set of entry objects (the cache holds them, so their ids stay theirs)."""
+    entries = tuple(entries)
+    key = (tuple(id(e) for e in entries), tgt)
+    found = _FINGERPRINTS.get(key)
+    if found is not None:
+        return found[1]
+    if len(_FINGERPRINTS) > 50_000:
+        _FINGERPRINTS.clear()
+    fingerprint = _entry_fingerprint(entries, tgt)
+    _FINGERPRINTS[key] = (entries, fingerprint)
+    return fingerprint
+
+
+def _entry_fingerprint(entries: tuple[GlossaryEntry, ...], tgt: str) -> str:
     data = [
         [e.id, e.kind, e.case_sensitive, sorted(e.terms.items()), sorted((k, list(v)) for k, v in e.forms.items()),
          sorted((k, list(v)) for k, v in e.forbidden.items() if k == tgt),

@@ -78,20 +78,21 @@ class TermMatcher:
     def __init__(self, entries: Iterable[GlossaryEntry], src: str, tgt: str | None = None):
         self.src = src
         self._found: dict[str, list[TermHit]] = {}  # a text's hits: the same segment for every target language
-        self._by_word: dict[str, list[tuple[int, re.Pattern[str], GlossaryEntry]]] = {}
-        self._always: list[tuple[int, re.Pattern[str], GlossaryEntry]] = []  # forms with no word character
+        self._by_word: dict[str, list[tuple[int, str, GlossaryEntry]]] = {}
+        self._always: list[tuple[int, str, GlossaryEntry]] = []  # forms with no word character
         for entry in entries:
             if tgt is not None and entry.preferred(tgt) is None:
                 continue
             for form in entry.source_forms(src):
-                item = (len(self._always) + sum(map(len, self._by_word.values())), term_pattern(form, entry.case_sensitive), entry)
+                # the pattern is compiled when a text first has the form's first word (term_pattern caches it)
+                item = (len(self._always) + sum(map(len, self._by_word.values())), form, entry)
                 key = _first_word(form)
                 (self._by_word.setdefault(key, []) if key else self._always).append(item)
 
     def __bool__(self) -> bool:
         return bool(self._by_word or self._always)
 
-    def _candidates(self, text: str) -> list[tuple[int, re.Pattern[str], GlossaryEntry]]:
+    def _candidates(self, text: str) -> list[tuple[int, str, GlossaryEntry]]:
         words = {w.casefold() for w in _FIRST_WORD.findall(text)}
         found = list(self._always)
         for word in words:
@@ -107,8 +108,8 @@ class TermMatcher:
     def _find(self, text: str) -> list[TermHit]:
         candidates = [
             (order, TermHit(entry, m.start(), m.end(), m.group(0)))
-            for order, pattern, entry in self._candidates(text)
-            for m in pattern.finditer(text)
+            for order, form, entry in self._candidates(text)
+            for m in term_pattern(form, entry.case_sensitive).finditer(text)
         ]
         # Longest first, then leftmost, then the glossary's order; a candidate overlapping a chosen one loses.
         candidates.sort(key=lambda c: (-(c[1].end - c[1].start), c[1].start, c[0]))
