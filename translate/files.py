@@ -146,13 +146,21 @@ def _alive(pid: int) -> bool:
 _TEMPORARY_RE = re.compile(r"^\..*\.(\d+)-[^.]*\.tmp$")
 
 
-def remove_temporaries(path: Path, folder_wide: bool = False) -> None:
+def remove_temporaries(path: Path) -> None:
     """The temporary files that processes no longer running left beside `path` (write_atomic's names): a render
-    worker stopped half-way, a run killed with -9. folder_wide: every such file in path's folder."""
+    worker stopped half-way."""
     stem = os.fsencode(path.name)[:100].decode("utf-8", "ignore")
-    pattern = ".*.tmp" if folder_wide else f"{glob_escape(f'.{stem}.')}*-*.tmp"
+    _remove_stale(path.parent, f"{glob_escape(f'.{stem}.')}*-*.tmp")
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Every temporary file in `folder` that a process no longer running left (a run killed with -9)."""
+    _remove_stale(folder, ".*.tmp")
+
+
+def _remove_stale(folder: Path, pattern: str) -> None:
     with contextlib.suppress(OSError):
-        for leftover in path.parent.glob(pattern):
+        for leftover in folder.glob(pattern):
             match = _TEMPORARY_RE.match(leftover.name)
             if match and not _alive(int(match.group(1))):
                 leftover.unlink(missing_ok=True)
@@ -172,6 +180,31 @@ def make_folder(folder: Path) -> None:
         raise UserError(os_message(exc, "create the folder", exc.filename or folder)) from None
 
 
+def refuse_folder(path: Path) -> None:
+    """A folder where a file is to be written is the user's to move: a UserError."""
+    if path.is_dir():
+        raise UserError(f"{path}: cannot write: it is a folder where a file should be; move the folder away")
+
+
+def flocked(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> contextlib.AbstractContextManager[None]:
+    """An exclusive advisory lock (flock) on `path`, opened with `flags`, held for the `with` block."""
+    import fcntl
+
+    @contextlib.contextmanager
+    def hold() -> Iterator[None]:
+        fd = os.open(path, flags, mode)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    return hold()
+
+
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write to a temporary file beside `path`, then rename over it: readers see the old file or the new one.
     The file gets the mode a plain open() would give it (0666 less the umask), not mkstemp's private 0600.
@@ -183,9 +216,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         staging.folders.extend(reversed(missing))
     make_folder(path.parent)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    if path.is_dir():
-        raise UserError(f"{path}: cannot write: it is a folder where a file should be; move the folder away")
-    remove_temporaries(path)
+    refuse_folder(path)
     tmp = None
     try:
         fd, tmp = _temporary(path)
@@ -238,10 +269,12 @@ def staged(commit: bool = True, guarded: dict[Path, tuple[Path, ...]] | None = N
         _STAGING.reset(token)
     if not commit:
         return
-    for path in staging.pending:  # nothing renamed if any rename is sure to fail
-        if path.is_dir():
-            staging.discard()
-            raise UserError(f"{path}: cannot write: it is a folder where a file should be; move the folder away")
+    try:
+        for path in staging.pending:  # nothing renamed if any rename is sure to fail
+            refuse_folder(path)
+    except UserError:
+        staging.discard()
+        raise
     if guarded is not None:
         for path in list(staging.pending):
             if path in guarded and signature(path) != staging.seen.get(path):

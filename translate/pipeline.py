@@ -639,7 +639,7 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
     while the batch runs is left as they saved it; the new translation goes beside it (<slug>.<lang>.new.md)."""
     import json
 
-    from .files import remove_temporaries, staged, write_atomic
+    from .files import remove_stale_temporaries, staged, write_atomic
     from .publish.writer import translation_markdown
     from .review.harvest import draft_path, record_path
     from .review.job import record, shown, store_of, write_markdown
@@ -663,7 +663,7 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
             for i, translation in enumerate(translations):
                 paths = output_paths(job.out, translation)
                 for folder in {paths["terms"].parent, record_path(paths["terms"]).parent}:
-                    remove_temporaries(folder / "x", folder_wide=True)  # what a run killed with -9 left
+                    remove_stale_temporaries(folder)  # what a run killed with -9 left
                 done[i], skipped[i], messages[i] = [], [], ()
                 report_json = json.dumps(translation.report.to_json(), ensure_ascii=False, indent=2) + "\n"
                 (done[i] if _write_if_changed(paths["terms"], report_json) else skipped[i]).append(paths["terms"])
@@ -673,9 +673,6 @@ def write_all(job: Job, translations: Sequence[Translation], on_written: Callabl
                     if memory is not None and memory.output_inputs(path) == inputs and _unchanged(path, memory):
                         skipped[i].append(path)  # the file as this job wrote it, from the same translation
                     else:
-                        if path.is_dir():
-                            raise UserError(f"{path}: cannot write: it is a folder where a file should be; move the "
-                                            "folder away")
                         text = translation_markdown(translation)
                         outcome = write_markdown(job, translation, path, text, harvests,
                                                  catalogs.get(translation.target_lang))

@@ -168,8 +168,9 @@ def write_markdown(job: "Job", translation: Translation, path: Path, text: str, 
                    catalog: Catalog | None) -> MarkdownOutcome:
     """Write the translated Markdown at `path` unless the file there holds work translate has not taken in; then
     the file is left as it is and the new text goes to <slug>.<lang>.new.md."""
-    from ..files import write_atomic
+    from ..files import refuse_folder, write_atomic
 
+    refuse_folder(path)  # not an editor's file: nothing to keep, and nothing can be written there
     doc = translation.source
     article = article_key(doc.path, job.config.root)
     units = article_units(doc, catalog, translation.source_lang, article) if catalog is not None else []

@@ -18,7 +18,6 @@ so a change based on an older version is refused as a Conflict instead of overwr
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import time
@@ -275,16 +274,11 @@ class Store:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         # A lock on the folder itself: no lock file is left in a folder that is under version control.
+        from ..files import flocked
+
         self.folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.folder, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with flocked(self.folder):
+            yield
 
     def _write(self, catalog: Catalog) -> None:
         from ..files import write_atomic

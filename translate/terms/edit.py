@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import fcntl
 import os
 import re
 import tempfile
@@ -148,15 +147,10 @@ def lock_path(path: Path) -> Path:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """An exclusive advisory lock on the lock file beside `path`, held for the `with` block."""
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+    from ..files import flocked
+
+    with flocked(lock_path(path), os.O_RDWR | os.O_CREAT):
+        yield
 
 
 def empty_glossary(path: Path) -> Glossary:
